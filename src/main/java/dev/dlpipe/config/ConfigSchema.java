@@ -1,0 +1,136 @@
+package dev.dlpipe.config;
+
+import static dev.dlpipe.config.ValueType.*;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every configuration key the project understands. A key not listed here is an error, so a typo in a YAML file
+ * or a {@code --set} flag is caught before any Spark work starts. Default values live in {@code conf/defaults.yaml}.
+ */
+public final class ConfigSchema {
+
+    private static final Map<String, ConfigKey> KEYS = new LinkedHashMap<>();
+
+    static {
+        // where and how the Spark application runs
+        add(ConfigKey.of("spark.master", STRING,
+                "Spark master URL; ignored when spark-submit already set one (local[2], spark://host:7077, yarn...)"));
+        add(ConfigKey.of("spark.app-name", STRING, "Spark application name prefix"));
+        add(ConfigKey.of("spark.conf", MAP, "extra Spark settings passed through unchanged (spark.* keys)"));
+
+        add(ConfigKey.range("run.seed", INT, 0, Integer.MAX_VALUE, "seed for every random choice of a run"));
+        add(ConfigKey.of("run.dir", OUTPUT_PATH, "directory a pipeline run writes its stage outputs into"));
+        add(ConfigKey.range("run.progress-interval-seconds", INT, 1, 3600, "how often long stages log progress"));
+
+        add(ConfigKey.of("pipeline.name", STRING, "name of the pipeline, used in logs and the run report"));
+        add(ConfigKey.of("pipeline.input", INPUT_PATH, "input dataset the first stage reads"));
+        add(ConfigKey.oneOf("pipeline.data-kind", "kind of data the pipeline processes", "image", "text", "tabular"));
+        add(ConfigKey.listOf("pipeline.stages", "stages to run, in order",
+                "clean", "augment", "pack", "train", "compress", "export", "score"));
+
+        add(ConfigKey.range("split.validation", DOUBLE, 0, 0.5, "fraction of rows assigned to the validation split"));
+        add(ConfigKey.range("split.test", DOUBLE, 0, 0.5, "fraction of rows assigned to the test split"));
+
+        add(ConfigKey.range("clean.image.height", INT, 1, 4096, "height images are resized to"));
+        add(ConfigKey.range("clean.image.width", INT, 1, 4096, "width images are resized to"));
+        add(ConfigKey.range("clean.image.channels", INT, 1, 3, "channels images are converted to (1 gray, 3 RGB)"));
+        add(ConfigKey.oneOf("clean.image.normalize", "pixel scaling: unit = [0,1], none = [0,255]", "unit", "none"));
+
+        add(ConfigKey.range("augment.copies", INT, 0, 100, "augmented copies made of each training row (original kept)"));
+        add(ConfigKey.range("augment.image.flip-horizontal", DOUBLE, 0, 1, "probability of a horizontal flip"));
+        add(ConfigKey.range("augment.image.flip-vertical", DOUBLE, 0, 1, "probability of a vertical flip"));
+        add(ConfigKey.range("augment.image.brightness", DOUBLE, 0, 1, "max brightness shift (fraction of full range)"));
+        add(ConfigKey.range("augment.image.contrast", DOUBLE, 0, 1, "max contrast change (factor 1 +/- this)"));
+        add(ConfigKey.range("augment.image.crop-padding", INT, 0, 64, "pad by this many pixels, then crop back at random"));
+        add(ConfigKey.range("augment.image.rotation-degrees", DOUBLE, 0, 45, "max rotation either way"));
+        add(ConfigKey.range("augment.image.noise-std", DOUBLE, 0, 1, "std of Gaussian pixel noise"));
+        add(ConfigKey.range("augment.image.cutout-size", INT, 0, 256, "side of the square cut out (0 = off)"));
+
+        add(ConfigKey.range("pack.shards", INT, 1, 100_000, "Parquet shard files per split"));
+        add(ConfigKey.range("pack.row-group-mb", INT, 1, 1024, "target Parquet row-group size in MB"));
+
+        add(ConfigKey.oneOf("train.model", "network architecture", "mlp", "lenet"));
+        add(ConfigKey.range("train.epochs", INT, 1, 10_000, "training epochs"));
+        add(ConfigKey.range("train.batch-size", INT, 1, 65_536, "minibatch size per worker"));
+        add(ConfigKey.range("train.workers", INT, 1, 4096, "parallel training workers (Spark tasks)"));
+        add(ConfigKey.range("train.averaging-frequency", INT, 1, 10_000, "minibatches each worker fits between averagings"));
+        add(ConfigKey.range("train.prefetch", INT, 0, 64, "minibatches each worker loads ahead"));
+        add(ConfigKey.oneOf("train.updater", "optimizer", "sgd", "nesterov", "adam", "adamw", "rmsprop"));
+        add(ConfigKey.range("train.learning-rate", DOUBLE, 1e-9, 10, "base learning rate"));
+        add(ConfigKey.range("train.l2", DOUBLE, 0, 1, "L2 weight decay"));
+        add(ConfigKey.range("train.dropout", DOUBLE, 0, 0.95, "dropout probability on hidden layers (0 = off)"));
+        add(ConfigKey.range("train.hidden-units", INT, 1, 65_536, "units per hidden dense layer"));
+        add(ConfigKey.range("train.hidden-layers", INT, 1, 64, "hidden dense layers of the MLP"));
+
+        add(ConfigKey.range("compress.prune-sparsity", DOUBLE, 0, 0.99, "fraction of weights zeroed by magnitude pruning"));
+        add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
+
+        add(ConfigKey.listOf("export.formats", "model formats to export", "dl4j"));
+
+        add(ConfigKey.range("score.batch-size", INT, 1, 65_536, "rows scored per model call"));
+    }
+
+    private ConfigSchema() {
+    }
+
+    private static void add(ConfigKey key) {
+        if (KEYS.put(key.name(), key) != null) {
+            throw new IllegalStateException("duplicate config key " + key.name());
+        }
+    }
+
+    public static Map<String, ConfigKey> keys() {
+        return Collections.unmodifiableMap(KEYS);
+    }
+
+    public static ConfigKey get(String name) {
+        return KEYS.get(name);
+    }
+
+    /** True if {@code prefix} is a proper prefix of some key (a YAML section such as {@code train}). */
+    static boolean isSection(String prefix) {
+        String p = prefix + ".";
+        for (String k : KEYS.keySet()) {
+            if (k.startsWith(p)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The known key closest to a misspelt one, for "did you mean" hints; null if nothing is close. */
+    static String closest(String unknown) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : KEYS.keySet()) {
+            int d = editDistance(unknown, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return bestDistance <= Math.max(2, unknown.length() / 4) ? best : null;
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}
