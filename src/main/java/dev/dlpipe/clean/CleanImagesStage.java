@@ -1,0 +1,171 @@
+package dev.dlpipe.clean;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.core.Splits;
+import dev.dlpipe.core.Stage;
+import dev.dlpipe.core.StageContext;
+import dev.dlpipe.core.StageResult;
+import dev.dlpipe.core.UserError;
+import dev.dlpipe.image.ImageDecodeException;
+import dev.dlpipe.image.ImageDecoder;
+import dev.dlpipe.image.ImageOps;
+import dev.dlpipe.image.Pixels;
+import dev.dlpipe.image.TensorSpec;
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Cleans image rows (id, label, format, data, height, width, channels): decodes raw tensors and PNG/JPEG, converts
+ * channels, resizes, normalizes and writes CHW float features with a deterministic split column. Rows that cannot
+ * be decoded or have no label go to quarantine with a reason and their original bytes.
+ */
+public final class CleanImagesStage implements Stage {
+
+    static final List<String> REQUIRED = List.of("id", "label", "format", "data", "height", "width", "channels");
+    public static final String MISSING_LABEL = "missing_label";
+
+    @Override
+    public String name() {
+        return "clean";
+    }
+
+    @Override
+    public List<String> configSections() {
+        return List.of("clean.image", "split");
+    }
+
+    /** Target shape and scaling, from config. */
+    public record Settings(int height, int width, int channels, String normalize) implements Serializable {
+        static Settings from(Config c) {
+            return new Settings(c.integer("clean.image.height"), c.integer("clean.image.width"),
+                    c.integer("clean.image.channels"), c.string("clean.image.normalize"));
+        }
+    }
+
+    @Override
+    public StageResult run(StageContext ctx) {
+        Config config = ctx.config();
+        Settings settings = Settings.from(config);
+        Dataset<Row> raw = ctx.spark().read().parquet(ctx.input(0));
+        List<String> columns = Arrays.asList(raw.columns());
+        for (String required : REQUIRED) {
+            if (!columns.contains(required)) {
+                throw new UserError(ctx.input(0) + ": image input has no column '" + required + "' (columns: "
+                        + columns + "; expected " + REQUIRED + ")");
+            }
+        }
+        Dataset<Row> source = raw.select(col("id").cast("string"), col("label").cast("int"), col("format").cast("string"),
+                col("data").cast("binary"), col("height").cast("int"), col("width").cast("int"), col("channels").cast("int"));
+
+        StructType decodedSchema = source.schema()
+                .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), true)
+                .add(Quarantine.REASON, DataTypes.StringType, true)
+                .add(Quarantine.DETAIL, DataTypes.StringType, true);
+        Dataset<Row> decoded = source.mapPartitions(new Decode(settings), Encoders.row(decodedSchema))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Map<String, Long> quarantined = Quarantine.countByReason(decoded);
+            long in = decoded.count();
+
+            Dataset<Row> clean = decoded.filter(col(Quarantine.REASON).isNull())
+                    .select(col("id"), col("label"),
+                            Splits.assign(col("id"), config.integer("run.seed"), config.number("split.validation"),
+                                    config.number("split.test")).as("split"),
+                            col("features"));
+            clean.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
+            Quarantine.write(ctx, decoded.filter(col(Quarantine.REASON).isNotNull())
+                    .select("id", Quarantine.REASON, Quarantine.DETAIL, "label", "format", "data", "height", "width",
+                            "channels"), quarantined);
+
+            Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            Map<String, Long> perSplit = new LinkedHashMap<>();
+            long out = 0;
+            for (Row r : written.groupBy("split").count().collectAsList()) {
+                perSplit.put(r.getString(0), r.getLong(1));
+                out += r.getLong(1);
+            }
+            Row labels = written.agg(max("label"), countDistinct("label")).first();
+            int numClasses = labels.isNullAt(0) ? 0 : labels.getInt(0) + 1;
+            metrics.put("rows_per_split", perSplit);
+            metrics.put("num_classes", numClasses);
+            metrics.put("distinct_labels", labels.getLong(1));
+            new TensorSpec(settings.channels(), settings.height(), settings.width(), settings.normalize(), numClasses)
+                    .writeTo(ctx.output());
+            return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics);
+        } finally {
+            decoded.unpersist();
+        }
+    }
+
+    /** Per-partition decode; allocation is one float array per image plus the output row. */
+    static final class Decode implements MapPartitionsFunction<Row, Row> {
+        private final Settings settings;
+
+        Decode(Settings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> rows) {
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public Row next() {
+                    return decode(rows.next(), settings);
+                }
+            };
+        }
+    }
+
+    /** Decodes one source row into a cleaned row, or into a row carrying a quarantine reason. */
+    static Row decode(Row r, Settings s) {
+        Object id = r.get(0);
+        Object label = r.get(1);
+        if (r.isNullAt(1)) {
+            return RowFactory.create(id, label, r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), null,
+                    MISSING_LABEL, "label is null");
+        }
+        try {
+            float[] chw = clean((String) r.get(2), (byte[]) r.get(3), r.isNullAt(4) ? 0 : r.getInt(4),
+                    r.isNullAt(5) ? 0 : r.getInt(5), r.isNullAt(6) ? 0 : r.getInt(6), s);
+            return RowFactory.create(id, label, r.get(2), null, r.get(4), r.get(5), r.get(6), chw, null, null);
+        } catch (ImageDecodeException e) {
+            return RowFactory.create(id, label, r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), null, e.reason(),
+                    e.getMessage());
+        }
+    }
+
+    /** The pure cleaning chain: decode, convert channels, resize, normalize, CHW. */
+    public static float[] clean(String format, byte[] data, int height, int width, int channels, Settings s)
+            throws ImageDecodeException {
+        Pixels px = ImageDecoder.decode(format, data, height, width, channels);
+        px = ImageOps.convertChannels(px, s.channels());
+        px = ImageOps.resize(px, s.height(), s.width());
+        if ("unit".equals(s.normalize())) {
+            px = ImageOps.toUnit(px);
+        }
+        return ImageOps.toChw(px);
+    }
+}

@@ -1,0 +1,40 @@
+package dev.dlpipe.cli;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.config.ConfigLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The configuration flags every command shares: profile, config files, --set overrides. */
+public final class ConfigOptions {
+
+    @Option(names = "--profile", paramLabel = "NAME",
+            description = "conf/NAME.yaml layered over the defaults (local, standalone, cluster)")
+    String profile;
+
+    @Option(names = {"-c", "--config"}, paramLabel = "FILE", description = "YAML config file(s), later files win")
+    List<Path> files = new ArrayList<>();
+
+    @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one key, e.g. --set train.epochs=3")
+    List<String> overrides = new ArrayList<>();
+
+    @Option(names = "--print-config", description = "print the effective configuration with each value's origin")
+    boolean printConfig;
+
+    /** Defaults, then the profile, then {@code extra} (e.g. the pipeline file), then the files, then --set. */
+    public Config load(List<Path> extra) {
+        List<Path> layers = new ArrayList<>();
+        if (profile != null) {
+            layers.add(Path.of("conf", profile + ".yaml"));
+        }
+        layers.addAll(extra);
+        layers.addAll(files);
+        Config config = ConfigLoader.load(layers, overrides);
+        if (printConfig) {
+            config.asMap().forEach((k, v) -> System.out.printf("%-40s %-30s # %s%n", k, v, config.origin(k)));
+        }
+        return config;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.dlpipe.cli;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.SparkSessions;
+import dev.dlpipe.core.StageReport;
+import dev.dlpipe.core.StageRunner;
+import dev.dlpipe.pipeline.RunSummary;
+import dev.dlpipe.pipeline.Stages;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** One stage as a command: {@code dlpipe <stage> --input ... --output DIR}; exactly what jobs/<stage>.sh submits. */
+public final class StageCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    ConfigOptions configOptions;
+
+    @Option(names = {"-i", "--input"}, required = true, arity = "1..*", paramLabel = "PATH",
+            description = "input path(s), in the order the stage expects (see the command description)")
+    List<String> inputs;
+
+    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
+            description = "output directory; written atomically, replaced on rerun")
+    String output;
+
+    @Override
+    public Integer call() {
+        String stage = spec.name();
+        int expected = Math.max(1, Stages.upstream(stage).size());
+        if (inputs.size() != expected) {
+            throw new dev.dlpipe.core.UserError(stage + " takes " + expected + " --input path(s), got " + inputs.size()
+                    + "; see dlpipe " + stage + " --help");
+        }
+        Config config = configOptions.load(List.of());
+        SparkSession spark = SparkSessions.getOrCreate(config);
+        try {
+            StageReport report = StageRunner.run(Stages.create(stage), spark, config, inputs, output);
+            System.out.print(RunSummary.table(List.of(report)));
+            return 0;
+        } finally {
+            spark.stop();
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package dev.dlpipe.compress;
+
+import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.Splits;
+import dev.dlpipe.core.Stage;
+import dev.dlpipe.core.StageContext;
+import dev.dlpipe.core.StageResult;
+import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.load.ParquetMinibatchLoader;
+import dev.dlpipe.load.ShardIndex;
+import dev.dlpipe.train.DistributedTrainer;
+import dev.dlpipe.train.Evaluations;
+import dev.dlpipe.train.Models;
+import dev.dlpipe.train.ParameterAveragingTrainer;
+import dev.dlpipe.train.TrainSettings;
+import dev.dlpipe.train.TrainStage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.evaluation.classification.Evaluation;
+
+/**
+ * Compresses the trained model: global magnitude pruning to {@code compress.prune-sparsity}, then int8 per-channel
+ * weight quantization of the pruned model. Every variant is evaluated on the test split on the executors and
+ * reported with its parameter count, non-zero parameters and file size ({@code compression-report.json/.md}).
+ * Inputs: the train output (model.zip) and the pack output (test split).
+ */
+public final class CompressStage implements Stage {
+
+    public static final String PRUNED = "model-pruned.zip";
+    public static final String INT8 = "model-int8.dlq";
+
+    @Override
+    public String name() {
+        return "compress";
+    }
+
+    @Override
+    public List<String> configSections() {
+        return List.of("compress");
+    }
+
+    @Override
+    public StageResult run(StageContext ctx) throws IOException {
+        double sparsity = ctx.config().number("compress.prune-sparsity");
+        boolean int8 = "int8".equals(ctx.config().string("compress.quantize"));
+        MultiLayerNetwork original = Models.read(Fs.child(ctx.input(0), TrainStage.MODEL));
+        ShardIndex test = ShardIndex.of(Fs.child(ctx.input(1), Splits.TEST));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
+        TrainSettings settings = TrainSettings.from(ctx.config());
+        JavaRDD<String> testRefs = test.rows() == 0 ? null : jsc.parallelize(test.minibatches(256), settings.workers());
+
+        List<Map<String, Object>> variants = new ArrayList<>();
+        String fp32File = ctx.out("model-fp32.zip");
+        Models.write(original, fp32File, false);
+        variants.add(variant("fp32", original, fp32File, accuracy(jsc, original, settings, testRefs)));
+
+        MultiLayerNetwork pruned = original.clone();
+        double threshold = MagnitudePruner.threshold(pruned.paramTable(), sparsity);
+        MagnitudePruner.prune(pruned.paramTable(), threshold);
+        Models.write(pruned, ctx.out(PRUNED), false);
+        Map<String, Object> prunedVariant = variant("pruned", pruned, ctx.out(PRUNED),
+                accuracy(jsc, pruned, settings, testRefs));
+        prunedVariant.put("weight_sparsity", Evaluations.round(weightSparsity(pruned)));
+        variants.add(prunedVariant);
+
+        if (int8) {
+            try (OutputStream out = Fs.create(ctx.out(INT8))) {
+                Int8ModelFile.write(pruned, out);
+            }
+            MultiLayerNetwork dequantized;
+            try (InputStream in = Fs.open(ctx.out(INT8))) {
+                dequantized = Int8ModelFile.read(in, ctx.out(INT8));
+            }
+            variants.add(variant("pruned+int8", dequantized, ctx.out(INT8), accuracy(jsc, dequantized, settings, testRefs)));
+        }
+        TensorSpec.readFrom(ctx.input(0)).writeTo(ctx.output());
+
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("prune_sparsity_target", sparsity);
+        report.put("prune_threshold", threshold);
+        report.put("variants", variants);
+        Fs.writeString(ctx.out("compression-report.json"), Json.write(report));
+        Fs.writeString(ctx.out("compression-report.md"), table(variants));
+
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        Map<String, Object> first = variants.get(0);
+        Map<String, Object> last = variants.get(variants.size() - 1);
+        metrics.put("fp32_bytes", first.get("file_bytes"));
+        metrics.put("compressed_bytes", last.get("file_bytes"));
+        metrics.put("compressed_variant", last.get("variant"));
+        metrics.put("size_ratio", Evaluations.round(((Number) first.get("file_bytes")).doubleValue()
+                / ((Number) last.get("file_bytes")).doubleValue()));
+        metrics.put("fp32_test_accuracy", first.get("test_accuracy"));
+        metrics.put("compressed_test_accuracy", last.get("test_accuracy"));
+        return StageResult.of(Counts.notApplicable(), metrics);
+    }
+
+    private static Double accuracy(JavaSparkContext jsc, MultiLayerNetwork net, TrainSettings settings,
+                                   JavaRDD<String> testRefs) {
+        if (testRefs == null) {
+            return null;
+        }
+        DistributedTrainer evaluator = new ParameterAveragingTrainer(jsc, net, settings);
+        Evaluation e = (Evaluation) evaluator.evaluate(testRefs, new ParquetMinibatchLoader(),
+                new Evaluation(net.layerSize(net.getnLayers() - 1)))[0];
+        return Evaluations.round(e.accuracy());
+    }
+
+    private static Map<String, Object> variant(String name, MultiLayerNetwork net, String file, Double accuracy) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("variant", name);
+        v.put("parameters", net.numParams());
+        v.put("nonzero_parameters", nonZero(net));
+        v.put("file", file.substring(file.lastIndexOf('/') + 1));
+        v.put("file_bytes", Fs.size(file));
+        v.put("test_accuracy", accuracy);
+        return v;
+    }
+
+    static long nonZero(MultiLayerNetwork net) {
+        float[] all = net.params().dup('c').data().asFloat();
+        long n = 0;
+        for (float v : all) {
+            if (v != 0f) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    static double weightSparsity(MultiLayerNetwork net) {
+        long total = 0;
+        long zeros = 0;
+        for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : net.paramTable().entrySet()) {
+            if (MagnitudePruner.isWeight(e.getKey())) {
+                for (float v : e.getValue().dup('c').data().asFloat()) {
+                    total++;
+                    if (v == 0f) {
+                        zeros++;
+                    }
+                }
+            }
+        }
+        return total == 0 ? 0 : (double) zeros / total;
+    }
+
+    private static String table(List<Map<String, Object>> variants) {
+        StringBuilder sb = new StringBuilder("| variant | parameters | non-zero | file | bytes | test accuracy |\n"
+                + "|---|---:|---:|---|---:|---:|\n");
+        for (Map<String, Object> v : variants) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", v.get("variant"),
+                    v.get("parameters"), v.get("nonzero_parameters"), v.get("file"), v.get("file_bytes"),
+                    v.get("test_accuracy")));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,36 @@
+package dev.dlpipe.core;
+
+import java.io.InputStream;
+import java.util.Properties;
+
+/** Project version and git commit baked in at build time (dlpipe-build.properties), for provenance. */
+public final class BuildInfo {
+
+    private static final Properties PROPS = new Properties();
+
+    static {
+        try (InputStream in = BuildInfo.class.getResourceAsStream("/dlpipe-build.properties")) {
+            if (in != null) {
+                PROPS.load(in);
+            }
+        } catch (Exception ignored) {
+            // provenance falls back to "unknown" below
+        }
+    }
+
+    private BuildInfo() {
+    }
+
+    public static String version() {
+        return value("version");
+    }
+
+    public static String gitCommit() {
+        return value("git.commit");
+    }
+
+    private static String value(String key) {
+        String v = PROPS.getProperty(key);
+        return v == null || v.isBlank() || v.startsWith("${") ? "unknown" : v;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.dlpipe.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * File access through Hadoop's FileSystem, so the same code writes to a local disk, HDFS or an object store.
+ * Checksum side files are switched off for the local file system: they are noise in a run directory.
+ */
+public final class Fs {
+
+    private static volatile Configuration defaultConf;
+
+    private Fs() {
+    }
+
+    /** The Hadoop configuration to use when no Spark session hands one over. */
+    public static Configuration conf() {
+        Configuration c = defaultConf;
+        if (c == null) {
+            c = new Configuration();
+            defaultConf = c;
+        }
+        return c;
+    }
+
+    public static void useConf(Configuration conf) {
+        defaultConf = conf;
+    }
+
+    public static FileSystem fs(Path path) {
+        try {
+            FileSystem fs = path.getFileSystem(conf());
+            fs.setWriteChecksum(false);
+            fs.setVerifyChecksum(false);
+            return fs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open file system for " + path, e);
+        }
+    }
+
+    public static Path path(String p) {
+        return new Path(p);
+    }
+
+    public static boolean exists(String p) {
+        Path path = path(p);
+        try {
+            return fs(path).exists(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static void writeString(String p, String content) {
+        Path path = path(p);
+        try (OutputStream out = fs(path).create(path, true)) {
+            out.write(content.getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + p, e);
+        }
+    }
+
+    public static String readString(String p) {
+        Path path = path(p);
+        try (InputStream in = fs(path).open(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + p, e);
+        }
+    }
+
+    public static OutputStream create(String p) throws IOException {
+        Path path = path(p);
+        return fs(path).create(path, true);
+    }
+
+    public static InputStream open(String p) throws IOException {
+        Path path = path(p);
+        return fs(path).open(path);
+    }
+
+    public static long size(String p) {
+        Path path = path(p);
+        try {
+            return fs(path).getContentSummary(path).getLength();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Joins a child name onto a directory path string, keeping any scheme. */
+    public static String child(String dir, String name) {
+        return new Path(dir, name).toString();
+    }
+
+    /** A fully qualified URI string (file:/abs/path for local paths), as executors on other hosts need. */
+    public static String qualify(String p) {
+        Path path = path(p);
+        return fs(path).makeQualified(path).toString();
+    }
+}

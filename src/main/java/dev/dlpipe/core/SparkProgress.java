@@ -1,0 +1,83 @@
+package dev.dlpipe.core;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.StageInfo;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs progress of a long pipeline stage from Spark's scheduler events: finished/total tasks of the running Spark
+ * stages, records read so far and an ETA from the task completion rate, at most once per interval.
+ */
+public final class SparkProgress extends SparkListener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkProgress.class);
+
+    private final String stageName;
+    private final long intervalMillis;
+    private final Map<Integer, StageInfo> running = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> finishedTasks = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> stageStart = new ConcurrentHashMap<>();
+    private volatile long recordsRead;
+    private volatile long lastLog;
+
+    public SparkProgress(String stageName, int intervalSeconds) {
+        this.stageName = stageName;
+        this.intervalMillis = intervalSeconds * 1000L;
+        this.lastLog = System.currentTimeMillis();
+    }
+
+    @Override
+    public void onStageSubmitted(SparkListenerStageSubmitted event) {
+        StageInfo info = event.stageInfo();
+        running.put(info.stageId(), info);
+        finishedTasks.put(info.stageId(), new AtomicInteger());
+        stageStart.put(info.stageId(), System.currentTimeMillis());
+    }
+
+    @Override
+    public void onStageCompleted(SparkListenerStageCompleted event) {
+        int id = event.stageInfo().stageId();
+        running.remove(id);
+        finishedTasks.remove(id);
+        stageStart.remove(id);
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd event) {
+        AtomicInteger done = finishedTasks.get(event.stageId());
+        if (done != null) {
+            done.incrementAndGet();
+        }
+        if (event.taskMetrics() != null) {
+            recordsRead += event.taskMetrics().inputMetrics().recordsRead();
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastLog >= intervalMillis) {
+            lastLog = now;
+            log(now);
+        }
+    }
+
+    private void log(long now) {
+        for (Map.Entry<Integer, StageInfo> e : running.entrySet()) {
+            AtomicInteger done = finishedTasks.get(e.getKey());
+            Long start = stageStart.get(e.getKey());
+            if (done == null || start == null) {
+                continue;
+            }
+            int total = e.getValue().numTasks();
+            int finished = done.get();
+            double elapsed = (now - start) / 1000.0;
+            String eta = finished == 0 ? "?" : String.format("%.0fs", elapsed / finished * (total - finished));
+            LOG.info("[{}] spark stage {} ({}): {}/{} tasks, {} records read, elapsed {}s, ETA {}", stageName,
+                    e.getKey(), e.getValue().name(), finished, total, recordsRead, String.format("%.0f", elapsed), eta);
+        }
+    }
+}

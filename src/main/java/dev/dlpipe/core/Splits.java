@@ -1,0 +1,28 @@
+package dev.dlpipe.core;
+
+import static org.apache.spark.sql.functions.*;
+
+import org.apache.spark.sql.Column;
+
+/**
+ * Deterministic train / validation / test assignment from a row key, with Spark built-ins only: a seeded 64-bit
+ * hash of the key picks a bucket of 10,000, so the split depends on (seed, key) alone, not on partitioning.
+ */
+public final class Splits {
+
+    public static final String TRAIN = "train";
+    public static final String VALIDATION = "validation";
+    public static final String TEST = "test";
+    public static final String[] ALL = {TRAIN, VALIDATION, TEST};
+    private static final int BUCKETS = 10_000;
+
+    private Splits() {
+    }
+
+    public static Column assign(Column key, long seed, double validation, double test) {
+        Column bucket = pmod(xxhash64(lit(seed), key), lit(BUCKETS));
+        return when(bucket.lt(Math.round(test * BUCKETS)), lit(TEST))
+                .when(bucket.lt(Math.round((test + validation) * BUCKETS)), lit(VALIDATION))
+                .otherwise(lit(TRAIN));
+    }
+}

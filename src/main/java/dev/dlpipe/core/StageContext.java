@@ -1,0 +1,18 @@
+package dev.dlpipe.core;
+
+import dev.dlpipe.config.Config;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+
+/** What a running stage gets: Spark, the effective config, its qualified input paths and its staging output dir. */
+public record StageContext(SparkSession spark, Config config, List<String> inputs, String output) {
+
+    public String input(int i) {
+        return inputs.get(i);
+    }
+
+    /** A path below the stage's (staging) output directory. */
+    public String out(String name) {
+        return Fs.child(output, name);
+    }
+}

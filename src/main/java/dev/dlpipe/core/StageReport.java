@@ -1,0 +1,7 @@
+package dev.dlpipe.core;
+
+import java.util.Map;
+
+/** A finished stage as the pipeline summary shows it. */
+public record StageReport(String stage, String output, Counts counts, Map<String, Object> metrics, double wallSeconds) {
+}

@@ -1,0 +1,92 @@
+package dev.dlpipe.core;
+
+import dev.dlpipe.config.Config;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The stage contract, in one place: check the inputs exist, fingerprint them, run the stage into a staging
+ * directory with progress logging, reconcile its row counts, write {@code _manifest.json}, then publish atomically.
+ */
+public final class StageRunner {
+
+    public static final String MANIFEST = "_manifest.json";
+    private static final Logger LOG = LoggerFactory.getLogger(StageRunner.class);
+
+    private StageRunner() {
+    }
+
+    public static StageReport run(Stage stage, SparkSession spark, Config config, List<String> inputs, String output) {
+        List<String> qualifiedInputs = new ArrayList<>();
+        List<Map<String, Object>> fingerprints = new ArrayList<>();
+        for (String input : inputs) {
+            if (!Fs.exists(input)) {
+                throw new UserError(stage.name() + ": input path does not exist: " + input);
+            }
+            qualifiedInputs.add(Fs.qualify(input));
+            fingerprints.add(Fingerprint.of(input));
+        }
+
+        Instant started = Instant.now();
+        long t0 = System.nanoTime();
+        AtomicOutput out = AtomicOutput.begin(output);
+        SparkProgress progress = new SparkProgress(stage.name(), config.integer("run.progress-interval-seconds"));
+        spark.sparkContext().addSparkListener(progress);
+        spark.sparkContext().setJobGroup(stage.name(), "dlpipe " + stage.name(), false);
+        LOG.info("[{}] started: inputs {} -> {}", stage.name(), qualifiedInputs, out.target());
+        StageResult result;
+        try {
+            result = stage.run(new StageContext(spark, config, List.copyOf(qualifiedInputs), out.staging()));
+            result.counts().reconcile(stage.name());
+            double wall = (System.nanoTime() - t0) / 1e9;
+            Fs.writeString(Fs.child(out.staging(), MANIFEST),
+                    Json.write(manifest(stage, spark, config, fingerprints, out.target(), result, started, wall)));
+            out.commit();
+            LOG.info("[{}] done in {}s: {} {}", stage.name(), String.format("%.1f", wall), result.counts().toMap(),
+                    result.metrics());
+            return new StageReport(stage.name(), out.target(), result.counts(), result.metrics(), wall);
+        } catch (Exception e) {
+            out.abort();
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new RuntimeException(stage.name() + " failed: " + e.getMessage(), e);
+        } finally {
+            spark.sparkContext().removeSparkListener(progress);
+            spark.sparkContext().clearJobGroup();
+        }
+    }
+
+    private static Map<String, Object> manifest(Stage stage, SparkSession spark, Config config,
+                                                List<Map<String, Object>> inputs, String output, StageResult result,
+                                                Instant started, double wall) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("stage", stage.name());
+        m.put("dlpipe_version", BuildInfo.version());
+        m.put("git_commit", BuildInfo.gitCommit());
+        m.put("started_at", started.toString());
+        m.put("wall_seconds", Math.round(wall * 1000) / 1000.0);
+        m.put("spark", Map.of("version", spark.version(), "master", spark.sparkContext().master(),
+                "app_id", spark.sparkContext().applicationId()));
+        m.put("inputs", inputs);
+        m.put("output", output);
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("run.seed", config.integer("run.seed"));
+        for (String section : stage.configSections()) {
+            cfg.putAll(config.section(section));
+        }
+        m.put("config", cfg);
+        Map<String, String> origins = new LinkedHashMap<>();
+        cfg.keySet().forEach(k -> origins.put(k, config.origin(k)));
+        m.put("config_origins", origins);
+        m.put("counts", result.counts().toMap());
+        m.put("metrics", result.metrics());
+        return m;
+    }
+}

@@ -1,0 +1,114 @@
+package dev.dlpipe.export;
+
+import dev.dlpipe.compress.CompressStage;
+import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.Stage;
+import dev.dlpipe.core.StageContext;
+import dev.dlpipe.core.StageResult;
+import dev.dlpipe.core.StageRunner;
+import dev.dlpipe.core.UserError;
+import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.train.Models;
+import dev.dlpipe.train.TrainStage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+/**
+ * Publishes a servable model: {@code model.zip} (DL4J; the pruned model when the input is a compress output,
+ * else the trained one), the int8 file when there is one, {@code preprocessing.json} (what scoring must do to raw
+ * images) and {@code export-manifest.json} (input name/shape/dtype, classes, metrics, provenance).
+ */
+public final class ExportStage implements Stage {
+
+    public static final String MODEL = "model.zip";
+    public static final String PREPROCESSING = "preprocessing.json";
+
+    @Override
+    public String name() {
+        return "export";
+    }
+
+    @Override
+    public List<String> configSections() {
+        return List.of("export", "clean.image");
+    }
+
+    @Override
+    public StageResult run(StageContext ctx) throws IOException {
+        String in = ctx.input(0);
+        String source = Fs.exists(Fs.child(in, CompressStage.PRUNED)) ? Fs.child(in, CompressStage.PRUNED)
+                : Fs.child(in, TrainStage.MODEL);
+        if (!Fs.exists(source)) {
+            throw new UserError(in + ": has neither " + CompressStage.PRUNED + " nor " + TrainStage.MODEL
+                    + " (expected a train or compress output)");
+        }
+        MultiLayerNetwork net = Models.read(source); // also proves the zip loads
+        TensorSpec spec = TensorSpec.readFrom(in);
+        List<String> formats = ctx.config().list("export.formats");
+        List<Map<String, Object>> files = new ArrayList<>();
+        if (formats.contains("dl4j")) {
+            Models.write(net, ctx.out(MODEL), false);
+            files.add(file("dl4j", MODEL, ctx.out(MODEL)));
+        }
+        String int8 = Fs.child(in, CompressStage.INT8);
+        if (Fs.exists(int8)) {
+            try (InputStream from = Fs.open(int8); OutputStream to = Fs.create(ctx.out(CompressStage.INT8))) {
+                from.transferTo(to);
+            }
+            files.add(file("dlpipe-int8", CompressStage.INT8, ctx.out(CompressStage.INT8)));
+        }
+
+        Map<String, Object> preprocessing = new LinkedHashMap<>();
+        preprocessing.put("decode", "raw uint8 HWC, PNG or JPEG");
+        preprocessing.put("channels", spec.channels());
+        preprocessing.put("resize", List.of(spec.height(), spec.width()));
+        preprocessing.put("resize_method", "bilinear");
+        preprocessing.put("scale", spec.normalize().equals("unit") ? "divide by 255" : "none");
+        preprocessing.put("layout", "CHW, flattened");
+        Fs.writeString(ctx.out(PREPROCESSING), Json.write(preprocessing));
+        spec.writeTo(ctx.output());
+
+        Map<String, Object> manifest = new LinkedHashMap<>();
+        manifest.put("input", Map.of("name", "features", "shape", List.of(-1, spec.featureSize()), "dtype", "float32",
+                "tensor_shape", List.of(spec.channels(), spec.height(), spec.width())));
+        manifest.put("output", Map.of("name", "probabilities", "shape", List.of(-1, spec.numClasses()),
+                "activation", "softmax"));
+        List<Integer> classes = new ArrayList<>();
+        for (int c = 0; c < spec.numClasses(); c++) {
+            classes.add(c);
+        }
+        manifest.put("classes", classes);
+        manifest.put("preprocessing", preprocessing);
+        manifest.put("files", files);
+        manifest.put("source_model", source);
+        String sourceManifest = Fs.child(in, StageRunner.MANIFEST);
+        if (Fs.exists(sourceManifest)) {
+            Map<String, Object> m = Json.readMap(Fs.readString(sourceManifest));
+            manifest.put("source_metrics", m.get("metrics"));
+            manifest.put("source_provenance", Map.of("stage", m.get("stage"), "inputs", m.get("inputs"),
+                    "git_commit", m.get("git_commit")));
+        }
+        Fs.writeString(ctx.out("export-manifest.json"), Json.write(manifest));
+
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("files", files);
+        metrics.put("parameters", net.numParams());
+        return StageResult.of(Counts.notApplicable(), metrics);
+    }
+
+    private static Map<String, Object> file(String format, String name, String path) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", format);
+        m.put("file", name);
+        m.put("bytes", Fs.size(path));
+        return m;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.dlpipe.load;
+
+import org.deeplearning4j.core.loader.DataSetLoader;
+import org.nd4j.common.loader.Source;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * DL4J loader for the Spark file route: turns a {@link MinibatchRef} path into a DataSet by reading the shard
+ * directly (through {@link BlockCache}); the stream DL4J offers is never opened.
+ */
+public final class ParquetMinibatchLoader implements DataSetLoader {
+
+    @Override
+    public DataSet load(Source source) {
+        return load(source.getPath());
+    }
+
+    public DataSet load(String refString) {
+        MinibatchRef ref = MinibatchRef.parse(refString);
+        BlockCache.Entry entry = BlockCache.get(ref.shard(), ref.rowGroup());
+        return Batches.slice(entry.block(), ref.from(), ref.rows(), entry.spec().numClasses());
+    }
+}

@@ -1,0 +1,122 @@
+package dev.dlpipe.pack;
+
+import static org.apache.spark.sql.functions.col;
+
+import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Splits;
+import dev.dlpipe.core.Stage;
+import dev.dlpipe.core.StageContext;
+import dev.dlpipe.core.StageResult;
+import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.load.ShardIndex;
+import java.io.IOException;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.ForeachPartitionFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+
+/**
+ * Packs cleaned (and augmented) image tensors into the training dataset: for each split, {@code pack.shards}
+ * Parquet shard files written in parallel by the executors, rows hashed to shards by id and sorted by id inside a
+ * shard (so the layout is deterministic), row groups of about {@code pack.row-group-mb}.
+ */
+public final class PackStage implements Stage {
+
+    @Override
+    public String name() {
+        return "pack";
+    }
+
+    @Override
+    public List<String> configSections() {
+        return List.of("pack");
+    }
+
+    @Override
+    public StageResult run(StageContext ctx) {
+        TensorSpec spec = TensorSpec.readFrom(ctx.input(0));
+        Dataset<TensorRow> data = ctx.spark().read().parquet(Fs.child(ctx.input(0), "data"))
+                .select("id", "label", "split", "features").as(Encoders.bean(TensorRow.class));
+        int shards = ctx.config().integer("pack.shards");
+        long rowGroupBytes = ctx.config().integer("pack.row-group-mb") * 1024L * 1024L;
+
+        long in = 0;
+        long out = 0;
+        Map<String, Object> perSplit = new LinkedHashMap<>();
+        for (String split : Splits.ALL) {
+            Dataset<TensorRow> part = data.filter(col("split").equalTo(split));
+            long rows = part.count();
+            in += rows;
+            String dir = ctx.out(split);
+            if (rows > 0) {
+                part.repartition((int) Math.min(shards, rows), col("id")).sortWithinPartitions("id")
+                        .foreachPartition(new WriteShard(dir, spec, split, rowGroupBytes));
+            }
+            ShardIndex index = ShardIndex.of(dir);
+            if (index.rows() != rows) {
+                throw new IllegalStateException("pack wrote " + index.rows() + " " + split + " rows, expected " + rows);
+            }
+            out += index.rows();
+            Map<String, Object> s = new LinkedHashMap<>();
+            s.put("rows", index.rows());
+            s.put("shards", index.shards().size());
+            s.put("row_groups", index.rowGroups());
+            s.put("bytes", index.bytes());
+            perSplit.put(split, s);
+        }
+        spec.writeTo(ctx.output());
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("splits", perSplit);
+        metrics.put("features_shape", List.of(spec.channels(), spec.height(), spec.width()));
+        metrics.put("num_classes", spec.numClasses());
+        return StageResult.of(Counts.rows(in, out, Map.of(), 0), metrics);
+    }
+
+    /** Writes one partition as one shard; a temporary name then a rename, so a retried task never leaves half a file. */
+    static final class WriteShard implements ForeachPartitionFunction<TensorRow> {
+        private final String dir;
+        private final TensorSpec spec;
+        private final String split;
+        private final long rowGroupBytes;
+
+        WriteShard(String dir, TensorSpec spec, String split, long rowGroupBytes) {
+            this.dir = dir;
+            this.spec = spec;
+            this.split = split;
+            this.rowGroupBytes = rowGroupBytes;
+        }
+
+        @Override
+        public void call(Iterator<TensorRow> rows) throws IOException {
+            if (!rows.hasNext()) {
+                return;
+            }
+            TaskContext task = TaskContext.get();
+            String name = String.format("part-%05d.parquet", task.partitionId());
+            Path tmp = new Path(dir, "_tmp-" + task.taskAttemptId() + "-" + name);
+            try (TensorShardWriter writer = new TensorShardWriter(tmp.toString(), spec, split, rowGroupBytes)) {
+                while (rows.hasNext()) {
+                    TensorRow r = rows.next();
+                    if (r.getFeatures().length != spec.featureSize()) {
+                        throw new IllegalStateException("row " + r.getId() + " has " + r.getFeatures().length
+                                + " features, expected " + spec.featureSize());
+                    }
+                    writer.write(r.getId(), r.getLabel(), r.getFeatures());
+                }
+            }
+            FileSystem fs = Fs.fs(tmp);
+            Path target = new Path(dir, name);
+            fs.delete(target, false);
+            if (!fs.rename(tmp, target)) {
+                throw new IOException("cannot rename " + tmp + " to " + target);
+            }
+        }
+    }
+}

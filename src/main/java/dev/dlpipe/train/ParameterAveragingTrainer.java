@@ -1,0 +1,84 @@
+package dev.dlpipe.train;
+
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.core.loader.DataSetLoader;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.api.Repartition;
+import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
+import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
+import dev.dlpipe.load.PathSource;
+import org.nd4j.evaluation.IEvaluation;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Synchronous parameter averaging with DL4J's {@link ParameterAveragingTrainingMaster} over the file route
+ * ({@code fitPaths}): each worker fits {@code averagingFrequency} minibatches of {@code batchSize}, then the
+ * driver averages parameters and updater state.
+ */
+public final class ParameterAveragingTrainer implements DistributedTrainer {
+
+    private static final int EVAL_BATCH = 256;
+    private final SparkDl4jMultiLayer sparkNet;
+    private final TrainSettings settings;
+    private final JavaSparkContext jsc;
+    private final ParameterAveragingTrainingMaster master;
+
+    public ParameterAveragingTrainer(JavaSparkContext jsc, MultiLayerNetwork network, TrainSettings settings) {
+        this.settings = settings;
+        this.jsc = jsc;
+        this.master = new ParameterAveragingTrainingMaster.Builder(settings.workers(),
+                settings.batchSize())
+                .batchSizePerWorker(settings.batchSize())
+                .averagingFrequency(settings.averagingFrequency())
+                .workerPrefetchNumBatches(settings.prefetch())
+                .repartionData(Repartition.Always)
+                .saveUpdater(true)
+                .rngSeed(settings.seed())
+                .collectTrainingStats(false)
+                .build();
+        this.sparkNet = new SparkDl4jMultiLayer(jsc, network, master);
+    }
+
+    @Override
+    public void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader) {
+        sparkNet.fitPaths(minibatches, loader);
+    }
+
+    @Override
+    public IEvaluation[] evaluate(JavaRDD<String> minibatches, DataSetLoader loader, IEvaluation... evaluations) {
+        // Not doEvaluation(paths, loader, ...): in 1.0.0-M2 that routes a MultiLayerNetwork through the
+        // ComputationGraph evaluator and fails with an NPE on the executors. Loading on the executors keeps the
+        // data off the driver all the same.
+        return evaluator().doEvaluation(load(minibatches, loader), EVAL_BATCH, evaluations);
+    }
+
+    /**
+     * Evaluation runs on a copy of the network: DL4J closes the broadcast parameter arrays after evaluating, and
+     * in local mode the broadcast value is the driver's own array, so the next averaging round would fail with
+     * "Op.Z argument was closed before call".
+     */
+    private SparkDl4jMultiLayer evaluator() {
+        return new SparkDl4jMultiLayer(jsc, sparkNet.getNetwork().clone(), master);
+    }
+
+    private static JavaRDD<DataSet> load(JavaRDD<String> minibatches, DataSetLoader loader) {
+        return minibatches.map(path -> loader.load(new PathSource(path)));
+    }
+
+    @Override
+    public double loss(JavaRDD<String> minibatches, DataSetLoader loader) {
+        return evaluator().calculateScore(load(minibatches, loader), true);
+    }
+
+    @Override
+    public MultiLayerNetwork network() {
+        return sparkNet.getNetwork();
+    }
+
+    @Override
+    public String describe() {
+        return "parameter-averaging(workers=" + settings.workers() + ", batch=" + settings.batchSize()
+                + ", averaging-frequency=" + settings.averagingFrequency() + ", prefetch=" + settings.prefetch() + ")";
+    }
+}
