@@ -40,6 +40,11 @@ public final class StageCommand implements Callable<Integer> {
                     + "; see dlpipe " + stage + " --help");
         }
         Config config = configOptions.load(List.of());
+        for (String input : inputs) { // before Spark starts: a typo should cost a second, not a session
+            if (!dev.dlpipe.core.Fs.exists(input)) {
+                throw new dev.dlpipe.core.UserError(stage + ": input path does not exist: " + input);
+            }
+        }
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {
             StageReport report = StageRunner.run(Stages.create(stage), spark, config, inputs, output);

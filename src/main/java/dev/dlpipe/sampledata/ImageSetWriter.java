@@ -74,6 +74,13 @@ public final class ImageSetWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
+        if (dev.dlpipe.config.ConfigLoader.isLocal(file)) {
+            try {
+                ParquetFooters.canonicalize(dev.dlpipe.config.ConfigLoader.stripFileScheme(file));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot canonicalize " + file, e);
+            }
+        }
         return rows;
     }
 
