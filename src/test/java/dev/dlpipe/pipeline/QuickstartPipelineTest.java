@@ -1,0 +1,63 @@
+package dev.dlpipe.pipeline;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.TestSpark;
+import dev.dlpipe.config.Config;
+import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.StageReport;
+import dev.dlpipe.sampledata.ImageSetWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The quickstart pipeline file, end to end, on a tiny generated image set. */
+class QuickstartPipelineTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyStageRunsAndTheModelLearns() throws Exception {
+        Path root = Path.of(System.getProperty("dlpipe.project.dir", "."));
+        String input = dir.resolve("images.parquet").toString();
+        ImageSetWriter.write(input, 1500, 5);
+        Path runDir = dir.resolve("run");
+        Config config = ConfigLoader.load(List.of(root.resolve("pipelines/quickstart.yaml")), List.of(
+                "pipeline.input=" + input, "run.dir=" + runDir, "train.epochs=4", "spark.master=local[2]",
+                "spark.conf.spark.sql.shuffle.partitions=4"));
+
+        List<StageReport> reports = PipelineRunner.run(TestSpark.session(), config);
+
+        assertEquals(List.of("clean", "augment", "pack", "train", "compress", "export", "score"),
+                reports.stream().map(StageReport::stage).toList());
+        for (StageReport r : reports) {
+            assertTrue(Files.isRegularFile(runDir.resolve(r.stage()).resolve("_manifest.json")), r.stage());
+        }
+        StageReport train = reports.get(3);
+        double testAccuracy = ((Number) train.metrics().get("test_accuracy")).doubleValue();
+        assertTrue(testAccuracy > 0.5, "10 classes: chance is 0.1, got " + testAccuracy);
+        assertTrue(Files.isRegularFile(runDir.resolve("train/model.zip")));
+        assertEquals(4, Files.readAllLines(runDir.resolve("train/metrics.jsonl")).size());
+        assertTrue(Files.readString(runDir.resolve("train/training-curve.html")).contains("<svg"));
+
+        Map<String, Object> compress = reports.get(4).metrics();
+        assertTrue(((Number) compress.get("compressed_bytes")).longValue() * 3
+                < ((Number) compress.get("fp32_bytes")).longValue(), "int8 file well under a third of fp32: " + compress);
+        assertTrue(Files.isRegularFile(runDir.resolve("export/model.zip")));
+        assertTrue(Files.isRegularFile(runDir.resolve("export/export-manifest.json")));
+
+        StageReport score = reports.get(6);
+        assertEquals(reports.get(0).metrics().get("rows_per_split") instanceof Map<?, ?> m ? ((Number) m.get("test")).longValue() : -1,
+                score.counts().out(), "every test row scored");
+        assertTrue(((Number) score.metrics().get("accuracy")).doubleValue() > 0.5);
+
+        Map<String, Object> run = Json.readMap(Files.readString(runDir.resolve("run.json")));
+        assertEquals(7, ((List<?>) run.get("stages")).size());
+        assertTrue(Files.readString(runDir.resolve("report.md")).contains("| train |"));
+    }
+}
