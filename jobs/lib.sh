@@ -23,7 +23,7 @@ dlpipe_ensure_built() {
   SPARK_CP="$(cat "$DLPIPE_HOME/target/spark-classpath.txt")"
   mkdir -p "$DLPIPE_CACHE/javacpp" "$DLPIPE_CACHE/tmp/hadoop"
   # JVM flags for every Spark JVM we start: Java 17 opens, and ND4J's native cache in a project-local folder
-  DLPIPE_JVM_FLAGS="$(cat "$DLPIPE_HOME/target/jvm-opens.txt") -Dorg.bytedeco.javacpp.cachedir=$DLPIPE_CACHE/javacpp -Djava.io.tmpdir=$DLPIPE_CACHE/tmp -Dhadoop.tmp.dir=$DLPIPE_CACHE/tmp/hadoop -Dlog4j2.configurationFile=$DLPIPE_HOME/conf/log4j2.properties"
+  DLPIPE_JVM_FLAGS="$(cat "$DLPIPE_HOME/target/jvm-opens.txt") -Dorg.bytedeco.javacpp.cachedir=$DLPIPE_CACHE/javacpp -Djava.io.tmpdir=$DLPIPE_CACHE/tmp -Dhadoop.tmp.dir=$DLPIPE_CACHE/tmp/hadoop -Dlog4j2.configurationFile=$DLPIPE_HOME/conf/log4j2.properties -Ddlpipe.home=$DLPIPE_HOME"
   export SPARK_SCALA_VERSION=2.12
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 }

@@ -27,7 +27,8 @@ public final class ConfigOptions {
     public Config load(List<Path> extra) {
         List<Path> layers = new ArrayList<>();
         if (profile != null) {
-            layers.add(Path.of("conf", profile + ".yaml"));
+            // the launchers pass -Ddlpipe.home, so a profile is found whatever the working directory
+            layers.add(Path.of(System.getProperty("dlpipe.home", ".")).resolve("conf").resolve(profile + ".yaml"));
         }
         layers.addAll(extra);
         layers.addAll(files);

@@ -96,16 +96,38 @@ public final class ScoreStage implements Stage {
         public Iterator<Row> call(Iterator<Row> input) throws IOException {
             MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(
                     new ByteArrayInputStream(model.value()), false);
-            List<Row> out = new ArrayList<>();
-            List<Row> pending = new ArrayList<>(batch);
-            while (input.hasNext()) {
-                pending.add(input.next());
-                if (pending.size() == batch || !input.hasNext()) {
-                    score(net, pending, out);
+            // streams: at most one batch of inputs and one of predictions in memory, whatever the partition size
+            return new Iterator<>() {
+                private final List<Row> pending = new ArrayList<>(batch);
+                private final List<Row> scored = new ArrayList<>(batch);
+                private int next;
+
+                @Override
+                public boolean hasNext() {
+                    if (next < scored.size()) {
+                        return true;
+                    }
+                    scored.clear();
+                    next = 0;
+                    while (input.hasNext() && pending.size() < batch) {
+                        pending.add(input.next());
+                    }
+                    if (pending.isEmpty()) {
+                        return false;
+                    }
+                    score(net, pending, scored);
                     pending.clear();
+                    return true;
                 }
-            }
-            return out.iterator();
+
+                @Override
+                public Row next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return scored.get(next++);
+                }
+            };
         }
 
         private static void score(MultiLayerNetwork net, List<Row> rows, List<Row> out) {
