@@ -47,7 +47,7 @@ public final class StageCommand implements Callable<Integer> {
         }
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {
-            StageReport report = StageRunner.run(Stages.create(stage), spark, config, inputs, output);
+            StageReport report = StageRunner.run(Stages.create(stage, config.string("pipeline.data-kind")), spark, config, inputs, output);
             System.out.print(RunSummary.table(List.of(report)));
             return 0;
         } finally {

@@ -39,6 +39,41 @@ public final class ConfigSchema {
         add(ConfigKey.range("clean.image.channels", INT, 1, 3, "channels images are converted to (1 gray, 3 RGB)"));
         add(ConfigKey.oneOf("clean.image.normalize", "pixel scaling: unit = [0,1], none = [0,255]", "unit", "none"));
 
+        add(ConfigKey.of("clean.text.strip-html", BOOLEAN, "drop HTML tags, comments and script/style blocks"));
+        add(ConfigKey.oneOf("clean.text.unicode-normalization", "Unicode normalization form", "NFKC", "NFC", "none"));
+        add(ConfigKey.oneOf("clean.text.special-characters",
+                "what survives besides letters/digits of every script: keep-all, punctuation too, nothing, or ASCII only",
+                "keep-all", "letters-digits-punct", "letters-digits", "ascii"));
+        add(ConfigKey.of("clean.text.lowercase", BOOLEAN, "lower-case with Locale.ROOT (never the JVM locale)"));
+        add(ConfigKey.range("clean.text.min-length", INT, 0, 1_000_000, "shorter cleaned texts are quarantined (too_short)"));
+        add(ConfigKey.range("clean.text.max-length", INT, 1, 100_000_000, "longer cleaned texts are quarantined (too_long)"));
+        add(ConfigKey.of("clean.text.deduplicate", BOOLEAN, "drop exact duplicates of the cleaned text (first id kept)"));
+        add(ConfigKey.range("clean.text.near-duplicate-threshold", DOUBLE, 0, 1,
+                "drop texts whose character-shingle Jaccard similarity to a kept text is at least this (0 = off)"));
+        add(ConfigKey.range("clean.text.shingle-size", INT, 1, 16, "characters per shingle for near-duplicate detection"));
+        add(ConfigKey.range("clean.text.minhash-tables", INT, 1, 64, "MinHash LSH hash tables (more = better recall, slower)"));
+
+        add(ConfigKey.of("clean.tabular.id-column", STRING, "row key column"));
+        add(ConfigKey.of("clean.tabular.label-column", STRING, "integer class label column"));
+        add(ConfigKey.of("clean.tabular.numeric-columns", STRING_LIST, "columns coerced to double"));
+        add(ConfigKey.of("clean.tabular.categorical-columns", STRING_LIST, "columns treated as categories"));
+        add(ConfigKey.oneOf("clean.tabular.numeric-nulls", "default null policy for numeric columns",
+                "drop", "mean", "median", "constant"));
+        add(ConfigKey.oneOf("clean.tabular.categorical-nulls", "default null policy for categorical columns",
+                "drop", "mode", "constant"));
+        add(ConfigKey.of("clean.tabular.numeric-null-constant", DOUBLE, "fill value of the numeric 'constant' policy"));
+        add(ConfigKey.of("clean.tabular.categorical-null-constant", STRING, "fill value of the categorical 'constant' policy"));
+        add(ConfigKey.of("clean.tabular.nulls", MAP,
+                "per-column null policy overriding the defaults: drop, mean, median, mode, constant"));
+        add(ConfigKey.oneOf("clean.tabular.outliers", "outlier rule for numeric columns", "none", "iqr", "zscore"));
+        add(ConfigKey.range("clean.tabular.outlier-k", DOUBLE, 0.1, 100, "IQR multiplier or z-score limit"));
+        add(ConfigKey.oneOf("clean.tabular.outlier-action", "what happens to an outlier", "clip", "drop"));
+        add(ConfigKey.oneOf("clean.tabular.scaling", "numeric scaling", "none", "standard", "minmax"));
+        add(ConfigKey.oneOf("clean.tabular.encoding", "categorical encoding in the feature vector", "index", "onehot"));
+        add(ConfigKey.range("clean.tabular.pca-components", INT, 0, 10_000, "PCA components of the feature vector (0 = off)"));
+        add(ConfigKey.of("clean.tabular.fitted", INPUT_PATH,
+                "a previous clean output whose stats.json is applied unchanged instead of fitting (scoring new data)"));
+
         add(ConfigKey.range("augment.copies", INT, 0, 100, "augmented copies made of each training row (original kept)"));
         add(ConfigKey.range("augment.image.flip-horizontal", DOUBLE, 0, 1, "probability of a horizontal flip"));
         add(ConfigKey.range("augment.image.flip-vertical", DOUBLE, 0, 1, "probability of a vertical flip"));
@@ -48,6 +83,18 @@ public final class ConfigSchema {
         add(ConfigKey.range("augment.image.rotation-degrees", DOUBLE, 0, 45, "max rotation either way"));
         add(ConfigKey.range("augment.image.noise-std", DOUBLE, 0, 1, "std of Gaussian pixel noise"));
         add(ConfigKey.range("augment.image.cutout-size", INT, 0, 256, "side of the square cut out (0 = off)"));
+        for (String op : new String[] {"brightness", "contrast", "crop", "rotation", "noise", "cutout"}) {
+            add(ConfigKey.range("augment.image." + op + "-probability", DOUBLE, 0, 1,
+                    "probability the " + op + " op is applied to a copy"));
+        }
+
+        add(ConfigKey.range("augment.text.delete-probability", DOUBLE, 0, 0.9, "probability each token is deleted"));
+        add(ConfigKey.range("augment.text.swaps", INT, 0, 100, "random token swaps per copy"));
+
+        add(ConfigKey.range("augment.tabular.noise-std", DOUBLE, 0, 10,
+                "std of Gaussian noise added to the numeric features (in scaled units)"));
+        add(ConfigKey.of("augment.tabular.oversample", BOOLEAN,
+                "give minority classes extra noisy copies until every class is about as frequent as the largest"));
 
         add(ConfigKey.range("pack.shards", INT, 1, 100_000, "Parquet shard files per split"));
         add(ConfigKey.range("pack.row-group-mb", INT, 1, 1024, "target Parquet row-group size in MB"));

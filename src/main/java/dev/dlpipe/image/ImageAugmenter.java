@@ -9,10 +9,16 @@ import java.util.SplittableRandom;
  */
 public final class ImageAugmenter {
 
-    /** Probabilities and ranges of each op; {@code maxValue} is the pixel scale (1 after unit normalization). */
+    /** Each op's range and the probability it is applied; {@code maxValue} is the pixel scale (1 after unit scaling). */
     public record Settings(double flipHorizontal, double flipVertical, double brightness, double contrast,
                            int cropPadding, double rotationDegrees, double noiseStd, int cutoutSize,
-                           float maxValue) implements java.io.Serializable {
+                           Probabilities p, float maxValue) implements java.io.Serializable {
+    }
+
+    /** How likely each ranged op is applied to a copy (flips carry their own probability above). */
+    public record Probabilities(double brightness, double contrast, double crop, double rotation, double noise,
+                                double cutout) implements java.io.Serializable {
+        public static final Probabilities ALWAYS = new Probabilities(1, 1, 1, 1, 1, 1);
     }
 
     private ImageAugmenter() {
@@ -22,15 +28,25 @@ public final class ImageAugmenter {
         float[] img = chw.clone();
         // draw every random number up front, whether or not its op is enabled, so that enabling one op
         // does not change the draws of the others
+        Probabilities p = s.p();
         boolean flipH = rnd.nextDouble() < s.flipHorizontal();
         boolean flipV = rnd.nextDouble() < s.flipVertical();
         double brightness = (rnd.nextDouble() * 2 - 1) * s.brightness() * s.maxValue();
+        brightness = rnd.nextDouble() < p.brightness() ? brightness : 0;
         double contrast = 1 + (rnd.nextDouble() * 2 - 1) * s.contrast();
+        contrast = rnd.nextDouble() < p.contrast() ? contrast : 1;
         double angle = StrictMath.toRadians((rnd.nextDouble() * 2 - 1) * s.rotationDegrees());
+        angle = rnd.nextDouble() < p.rotation() ? angle : 0;
         int dx = s.cropPadding() == 0 ? 0 : rnd.nextInt(2 * s.cropPadding() + 1) - s.cropPadding();
         int dy = s.cropPadding() == 0 ? 0 : rnd.nextInt(2 * s.cropPadding() + 1) - s.cropPadding();
+        if (rnd.nextDouble() >= p.crop()) {
+            dx = 0;
+            dy = 0;
+        }
+        boolean noise = rnd.nextDouble() < p.noise() && s.noiseStd() > 0;
         int cutX = rnd.nextInt(w);
         int cutY = rnd.nextInt(h);
+        boolean cut = rnd.nextDouble() < p.cutout() && s.cutoutSize() > 0;
 
         if (flipH) {
             img = flipHorizontal(img, c, h, w);
@@ -44,12 +60,12 @@ public final class ImageAugmenter {
         if (contrast != 1 || brightness != 0) {
             adjust(img, c, h * w, contrast, brightness);
         }
-        if (s.noiseStd() > 0) {
+        if (noise) {
             for (int i = 0; i < img.length; i++) {
-                img[i] += (float) (gaussian(rnd) * s.noiseStd() * s.maxValue());
+                img[i] += (float) (dev.dlpipe.sampledata.Seeds.gaussian(rnd) * s.noiseStd() * s.maxValue());
             }
         }
-        if (s.cutoutSize() > 0) {
+        if (cut) {
             cutout(img, c, h, w, cutX, cutY, s.cutoutSize());
         }
         for (int i = 0; i < img.length; i++) {
@@ -143,9 +159,4 @@ public final class ImageAugmenter {
         }
     }
 
-    private static double gaussian(SplittableRandom rnd) {
-        double u1 = 1.0 - rnd.nextDouble();
-        double u2 = rnd.nextDouble();
-        return StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
-    }
 }

@@ -33,6 +33,9 @@ public final class PipelineRunner {
                         + Stages.ORDER + ", got " + stages);
             }
         }
+        for (String name : stages) { // an unsupported stage for this data kind fails now, not after an hour
+            Stages.create(name, config.string("pipeline.data-kind"));
+        }
         Instant started = Instant.now();
         List<StageReport> reports = new ArrayList<>();
         for (String name : stages) {
@@ -48,7 +51,7 @@ public final class PipelineRunner {
             for (List<String> alternatives : Stages.upstream(name)) {
                 inputs.add(resolve(runDir, name, alternatives, stages));
             }
-            reports.add(StageRunner.run(Stages.create(name), spark, config, inputs, Fs.child(runDir, name)));
+            reports.add(StageRunner.run(Stages.create(name, config.string("pipeline.data-kind")), spark, config, inputs, Fs.child(runDir, name)));
         }
         writeRunReport(runDir, config, reports, started);
         return reports;

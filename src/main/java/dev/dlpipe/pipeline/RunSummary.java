@@ -29,7 +29,9 @@ public final class RunSummary {
     static String keyMetrics(StageReport r) {
         Map<String, Object> m = r.metrics();
         switch (r.stage()) {
-            case "clean": return "splits " + m.get("rows_per_split") + ", " + m.get("num_classes") + " classes";
+            case "clean": return "splits " + m.get("rows_per_split") + (m.containsKey("num_classes")
+                    ? ", " + m.get("num_classes") + " classes" : m.containsKey("labels") ? ", labels " + m.get("labels")
+                    : ", " + m.get("features") + " features");
             case "augment": return "+" + m.get("augmented_rows") + " augmented training rows";
             case "pack": return "features " + m.get("features_shape");
             case "train": return String.format(Locale.ROOT, "val acc %s, test acc %s, %s samples/s", m.get("val_accuracy"),

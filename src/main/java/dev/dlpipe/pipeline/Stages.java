@@ -18,10 +18,27 @@ public final class Stages {
     private Stages() {
     }
 
-    public static Stage create(String name) {
+    /** The stage for a data kind ({@code pipeline.data-kind}); stages after augment handle images only so far. */
+    public static Stage create(String name, String dataKind) {
+        if (name.equals("clean")) {
+            switch (dataKind) {
+                case "text": return new dev.dlpipe.text.CleanTextStage();
+                case "tabular": return new dev.dlpipe.tabular.CleanTabularStage();
+                default: return new CleanImagesStage();
+            }
+        }
+        if (name.equals("augment")) {
+            switch (dataKind) {
+                case "text": return new dev.dlpipe.text.AugmentTextStage();
+                case "tabular": return new dev.dlpipe.tabular.AugmentTabularStage();
+                default: return new AugmentImagesStage();
+            }
+        }
+        if (!dataKind.equals("image") && Stages.ORDER.indexOf(name) > Stages.ORDER.indexOf("augment")) {
+            throw new dev.dlpipe.core.UserError("the " + name + " stage handles image data only so far; "
+                    + "pipeline.data-kind is " + dataKind + " (text and tabular pipelines end after augment)");
+        }
         switch (name) {
-            case "clean": return new CleanImagesStage();
-            case "augment": return new AugmentImagesStage();
             case "pack": return new PackStage();
             case "train": return new TrainStage();
             case "compress": return new CompressStage();

@@ -38,7 +38,7 @@ public final class GlyphRenderer {
                 double px = (cos * u + sin * v) / scale;
                 double py = (-sin * u + cos * v) / scale;
                 double d = distance(label, px, py, stroke) * scale;
-                double value = clamp(0.5 - d / aa) * ink + gaussian(rnd) * noise;
+                double value = clamp(0.5 - d / aa) * ink + Seeds.gaussian(rnd) * noise;
                 out[y * size + x] = (byte) (int) Math.round(clamp(value) * 255);
             }
         }
@@ -108,10 +108,4 @@ public final class GlyphRenderer {
         return v < 0 ? 0 : (v > 1 ? 1 : v);
     }
 
-    /** Box-Muller with StrictMath, so noise is identical on every JVM. */
-    static double gaussian(SplittableRandom rnd) {
-        double u1 = 1.0 - rnd.nextDouble();
-        double u2 = rnd.nextDouble();
-        return StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
-    }
 }

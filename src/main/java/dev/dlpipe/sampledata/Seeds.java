@@ -1,6 +1,6 @@
 package dev.dlpipe.sampledata;
 
-/** Seed derivation shared by the generators: one independent stream per (seed, row). */
+/** Seed derivation and draws shared by the generators and augmentation: one independent stream per (seed, row). */
 public final class Seeds {
 
     private Seeds() {
@@ -12,5 +12,12 @@ public final class Seeds {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
+    }
+
+    /** A standard normal draw (Box-Muller with StrictMath, so it is the same number on every JVM). */
+    public static double gaussian(java.util.SplittableRandom rnd) {
+        double u1 = 1.0 - rnd.nextDouble();
+        double u2 = rnd.nextDouble();
+        return StrictMath.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
     }
 }

@@ -50,11 +50,11 @@ public final class TabularSetWriter {
             return id + ",thirty,51000.0,Paris,basic,12,40.5,1,0,extra"; // too many columns, bad number
         }
         int age = 18 + rnd.nextInt(60);
-        double income = Math.max(8000, 30000 + 15000 * GlyphRenderer.gaussian(rnd) + age * 400);
+        double income = Math.max(8000, 30000 + 15000 * Seeds.gaussian(rnd) + age * 400);
         int plan = rnd.nextInt(PLANS.length);
         int tenure = rnd.nextInt(72);
-        double spend = 20 + plan * 25 + 10 * GlyphRenderer.gaussian(rnd);
-        int calls = (int) Math.max(0, Math.round(1.5 + 1.5 * GlyphRenderer.gaussian(rnd)));
+        double spend = 20 + plan * 25 + 10 * Seeds.gaussian(rnd);
+        int calls = (int) Math.max(0, Math.round(1.5 + 1.5 * Seeds.gaussian(rnd)));
         double z = 1.2 - 0.05 * tenure + 0.6 * calls - 0.5 * plan + 0.01 * spend;
         int churned = rnd.nextDouble() < 1 / (1 + StrictMath.exp(-z)) ? 1 : 0;
 

@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 class ImageAugmenterTest {
 
-    private static final ImageAugmenter.Settings ALL = new ImageAugmenter.Settings(0.5, 0.5, 0.2, 0.2, 2, 10, 0.05, 6, 1f);
-    private static final ImageAugmenter.Settings NONE = new ImageAugmenter.Settings(0, 0, 0, 0, 0, 0, 0, 0, 1f);
+    private static final ImageAugmenter.Settings ALL = new ImageAugmenter.Settings(0.5, 0.5, 0.2, 0.2, 2, 10, 0.05, 6, ImageAugmenter.Probabilities.ALWAYS, 1f);
+    private static final ImageAugmenter.Settings NONE = new ImageAugmenter.Settings(0, 0, 0, 0, 0, 0, 0, 0, ImageAugmenter.Probabilities.ALWAYS, 1f);
 
     private static float[] image(int c, int h, int w) {
         float[] img = new float[c * h * w];
@@ -40,6 +40,14 @@ class ImageAugmenterTest {
     void disabledOpsLeaveTheImageUnchanged() {
         float[] img = image(1, 8, 8);
         assertArrayEquals(img, ImageAugmenter.augment(img, 1, 8, 8, NONE, new SplittableRandom(5)), 1e-6f);
+    }
+
+    @Test
+    void zeroProbabilityDisablesAnOpWhateverItsRange() {
+        float[] img = image(1, 8, 8);
+        ImageAugmenter.Probabilities never = new ImageAugmenter.Probabilities(0, 0, 0, 0, 0, 0);
+        ImageAugmenter.Settings rangesButNever = new ImageAugmenter.Settings(0, 0, 0.5, 0.5, 3, 30, 0.2, 4, never, 1f);
+        assertArrayEquals(img, ImageAugmenter.augment(img, 1, 8, 8, rangesButNever, new SplittableRandom(9)), 1e-6f);
     }
 
     @Test

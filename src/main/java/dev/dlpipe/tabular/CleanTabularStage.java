@@ -1,0 +1,367 @@
+package dev.dlpipe.tabular;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.core.Splits;
+import dev.dlpipe.core.Stage;
+import dev.dlpipe.core.StageContext;
+import dev.dlpipe.core.StageResult;
+import dev.dlpipe.core.UserError;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.ml.feature.PCA;
+import org.apache.spark.ml.feature.PCAModel;
+import org.apache.spark.ml.linalg.DenseMatrix;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Cleans a CSV table: schema enforcement with type coercion, per-column null policy, IQR / z-score outliers
+ * (clip or drop), standard / min-max scaling, categorical indexing or one-hot, and optional PCA. All statistics
+ * are fitted on the training split only and saved in {@code stats.json}; with {@code clean.tabular.fitted} a
+ * previous output's statistics are applied unchanged. Every edit is a Spark SQL built-in expression.
+ * Quarantine reasons: malformed_row, missing_id, missing_label, bad_label, bad_value, null_value, outlier.
+ */
+public final class CleanTabularStage implements Stage {
+
+    public static final String CORRUPT = "_corrupt_record";
+
+    /** Which columns play which part, and the policies, from config. */
+    record Settings(String id, String label, List<String> numeric, List<String> categorical, String numericNulls,
+                    String categoricalNulls, double numericConstant, String categoricalConstant,
+                    Map<String, String> nulls, String outliers, double k, String outlierAction, String scaling,
+                    String encoding, int pcaComponents, String fitted) {
+        static Settings from(Config c) {
+            return new Settings(c.string("clean.tabular.id-column"), c.string("clean.tabular.label-column"),
+                    c.list("clean.tabular.numeric-columns"), c.list("clean.tabular.categorical-columns"),
+                    c.string("clean.tabular.numeric-nulls"), c.string("clean.tabular.categorical-nulls"),
+                    c.number("clean.tabular.numeric-null-constant"), c.string("clean.tabular.categorical-null-constant"),
+                    c.map("clean.tabular.nulls"), c.string("clean.tabular.outliers"), c.number("clean.tabular.outlier-k"),
+                    c.string("clean.tabular.outlier-action"), c.string("clean.tabular.scaling"),
+                    c.string("clean.tabular.encoding"), c.integer("clean.tabular.pca-components"),
+                    c.string("clean.tabular.fitted"));
+        }
+
+        String nullPolicy(String column, boolean numericColumn) {
+            String p = nulls.getOrDefault(column, numericColumn ? numericNulls : categoricalNulls);
+            List<String> allowed = numericColumn ? List.of("drop", "mean", "median", "constant")
+                    : List.of("drop", "mode", "constant");
+            if (!allowed.contains(p)) {
+                throw new UserError("config key 'clean.tabular.nulls' entry " + column + ": '" + p + "' is not a "
+                        + (numericColumn ? "numeric" : "categorical") + " null policy; allowed: " + allowed);
+            }
+            return p;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "clean";
+    }
+
+    @Override
+    public List<String> configSections() {
+        return List.of("clean.tabular", "split");
+    }
+
+    @Override
+    public StageResult run(StageContext ctx) {
+        Config config = ctx.config();
+        Settings s = Settings.from(config);
+        String input = ctx.input(0);
+        List<String> header = Arrays.asList(ctx.spark().read().option("header", "true").csv(input).columns());
+        List<String> needed = new ArrayList<>(List.of(s.id(), s.label()));
+        needed.addAll(s.numeric());
+        needed.addAll(s.categorical());
+        for (String c : needed) {
+            if (!header.contains(c)) {
+                throw new UserError(input + ": no column '" + c + "' (header: " + header + ")");
+            }
+        }
+        StructType schema = new StructType();
+        for (String c : header) {
+            schema = schema.add(c, DataTypes.StringType);
+        }
+        schema = schema.add(CORRUPT, DataTypes.StringType);
+        Dataset<Row> raw = ctx.spark().read().schema(schema).option("header", "true").option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", CORRUPT).option("multiLine", "false").csv(input);
+
+        // schema enforcement: the first failing check names the row's reason
+        Column typedLabel = col(s.label()).cast("int");
+        Column reason = when(col(CORRUPT).isNotNull(), lit("malformed_row"))
+                .when(col(s.id()).isNull(), lit("missing_id"))
+                .when(col(s.label()).isNull(), lit("missing_label"))
+                .when(typedLabel.isNull(), lit("bad_label"));
+        Column detail = when(col(CORRUPT).isNotNull(), col(CORRUPT))
+                .when(col(s.label()).isNotNull().and(typedLabel.isNull()), concat(lit(s.label() + "='"), col(s.label()), lit("'")));
+        for (String c : s.numeric()) {
+            Column bad = col(c).isNotNull().and(col(c).cast("double").isNull());
+            reason = reason.when(bad, lit("bad_value"));
+            detail = detail.when(bad, concat(lit(c + "='"), col(c), lit("' is not a number")));
+        }
+        Dataset<Row> checked = raw.withColumn(Quarantine.REASON, reason).withColumn(Quarantine.DETAIL, detail)
+                .withColumn("split", Splits.assign(col(s.id()), config.integer("run.seed"),
+                        config.number("split.validation"), config.number("split.test")))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long in = checked.count();
+            List<Column> typed = new ArrayList<>(List.of(col(s.id()).as("id"), typedLabel.as("label"), col("split")));
+            s.numeric().forEach(c -> typed.add(col(c).cast("double").as(c)));
+            s.categorical().forEach(c -> typed.add(col(c)));
+            Dataset<Row> valid = checked.filter(col(Quarantine.REASON).isNull()).select(typed.toArray(Column[]::new));
+
+            TabularStats stats = s.fitted().isEmpty() ? fit(valid.filter(col("split").equalTo(Splits.TRAIN)), s)
+                    : TabularStats.readFrom(s.fitted());
+            Dataset<Row> transformed = apply(valid, stats, s).persist(StorageLevel.MEMORY_AND_DISK());
+            if (s.fitted().isEmpty() && s.pcaComponents() > 0) {
+                stats = withPca(transformed.filter(col("split").equalTo(Splits.TRAIN).and(col(Quarantine.REASON).isNull())),
+                        stats, s.pcaComponents());
+            }
+            stats.writeTo(ctx.output());
+
+            Dataset<Row> rejected = checked.filter(col(Quarantine.REASON).isNotNull())
+                    .select(concat_ws(",", Arrays.stream(header.toArray(String[]::new)).map(c -> coalesce(col(c), lit(""))).toArray(Column[]::new)).as("original_row"),
+                            col(Quarantine.REASON), col(Quarantine.DETAIL), col(s.id()).as("id"));
+            Dataset<Row> dropped = transformed.filter(col(Quarantine.REASON).isNotNull())
+                    .select(lit(null).cast("string").as("original_row"), col(Quarantine.REASON), col(Quarantine.DETAIL),
+                            col("id"));
+            Dataset<Row> allRejected = rejected.unionByName(dropped);
+            Map<String, Long> quarantined = Quarantine.countByReason(allRejected);
+            Quarantine.write(ctx, allRejected, quarantined);
+
+            Dataset<Row> kept = transformed.filter(col(Quarantine.REASON).isNull()).drop(Quarantine.REASON, Quarantine.DETAIL);
+            if (stats.pca() != null) {
+                kept = kept.withColumn("pca", project(stats.pca()));
+            }
+            kept.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
+            transformed.unpersist();
+
+            Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
+            Map<String, Long> perSplit = new LinkedHashMap<>();
+            long out = 0;
+            for (Row r : written.groupBy("split").count().orderBy("split").collectAsList()) {
+                perSplit.put(r.getString(0), r.getLong(1));
+                out += r.getLong(1);
+            }
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("rows_per_split", perSplit);
+            metrics.put("features", stats.layout().size());
+            metrics.put("stats", s.fitted().isEmpty() ? "fitted on the training split" : "reused from " + s.fitted());
+            if (stats.pca() != null) {
+                metrics.put("pca_explained_variance", stats.pca().explainedVariance());
+                metrics.put("pca_explained_variance_total",
+                        Math.round(stats.pca().explainedVariance().stream().mapToDouble(Double::doubleValue).sum() * 1e4) / 1e4);
+            }
+            return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics);
+        } finally {
+            checked.unpersist();
+        }
+    }
+
+    /** Fits fills, outlier bounds, scaling and category lists on the training rows (two passes). */
+    static TabularStats fit(Dataset<Row> train, Settings s) {
+        List<Column> aggs = new ArrayList<>();
+        for (String c : s.numeric()) {
+            aggs.add(avg(c));
+            aggs.add(stddev_samp(c));
+            aggs.add(percentile_approx(col(c), array(lit(0.25), lit(0.5), lit(0.75)), lit(10000)));
+        }
+        aggs.add(count(lit(1)));
+        Row first = train.agg(aggs.get(0), aggs.subList(1, aggs.size()).toArray(Column[]::new)).first();
+        Map<String, TabularStats.Numeric> bounds = new LinkedHashMap<>();
+        for (int i = 0; i < s.numeric().size(); i++) {
+            String c = s.numeric().get(i);
+            Double mean = first.isNullAt(3 * i) ? null : first.getDouble(3 * i);
+            Double std = first.isNullAt(3 * i + 1) ? null : first.getDouble(3 * i + 1);
+            List<Double> q = first.isNullAt(3 * i + 2) ? null : first.getList(3 * i + 2);
+            String policy = s.nullPolicy(c, true);
+            Double fill;
+            switch (policy) {
+                case "drop": fill = null; break;
+                case "mean": fill = mean == null ? s.numericConstant() : mean; break;  // all-null column: the constant
+                case "median": fill = q == null ? s.numericConstant() : q.get(1); break;
+                default: fill = s.numericConstant();
+            }
+            Double lo = null;
+            Double hi = null;
+            if (s.outliers().equals("iqr") && q != null) {
+                double iqr = q.get(2) - q.get(0);
+                lo = q.get(0) - s.k() * iqr;
+                hi = q.get(2) + s.k() * iqr;
+            } else if (s.outliers().equals("zscore") && mean != null) {
+                double sd = std == null || std.isNaN() ? 0 : std;
+                lo = mean - s.k() * sd;
+                hi = mean + s.k() * sd;
+            }
+            bounds.put(c, new TabularStats.Numeric(fill, lo, hi, 0, 1));
+        }
+        Map<String, TabularStats.Categorical> categorical = new LinkedHashMap<>();
+        for (String c : s.categorical()) {
+            List<String> categories = new ArrayList<>();
+            for (Row r : train.filter(col(c).isNotNull()).groupBy(c).count()
+                    .orderBy(col("count").desc(), col(c).asc()).collectAsList()) {
+                categories.add(r.getString(0));
+            }
+            String policy = s.nullPolicy(c, false);
+            String fill = switch (policy) {
+                case "drop" -> null;
+                case "mode" -> categories.isEmpty() ? s.categoricalConstant() : categories.get(0);
+                default -> s.categoricalConstant();
+            };
+            categorical.put(c, new TabularStats.Categorical(categories, fill));
+        }
+        List<String> layout = layout(s.numeric(), categorical, s.encoding());
+        TabularStats partial = new TabularStats(bounds, categorical, s.encoding(), s.outlierAction(), layout, null);
+        if (s.scaling().equals("none") || s.numeric().isEmpty()) {
+            return partial;
+        }
+        // pass 2: scaling statistics of the imputed, clipped training values
+        Dataset<Row> cleaned = apply(train, partial, s).filter(col(Quarantine.REASON).isNull());
+        List<Column> scaleAggs = new ArrayList<>();
+        for (String c : s.numeric()) {
+            scaleAggs.add(s.scaling().equals("standard") ? avg(c) : min(c));
+            scaleAggs.add(s.scaling().equals("standard") ? stddev_samp(c) : max(c));
+        }
+        Row second = cleaned.agg(scaleAggs.get(0), scaleAggs.subList(1, scaleAggs.size()).toArray(Column[]::new)).first();
+        Map<String, TabularStats.Numeric> scaled = new LinkedHashMap<>();
+        for (int i = 0; i < s.numeric().size(); i++) {
+            String c = s.numeric().get(i);
+            TabularStats.Numeric b = bounds.get(c);
+            double a = second.isNullAt(2 * i) ? 0 : ((Number) second.get(2 * i)).doubleValue();
+            double z = second.isNullAt(2 * i + 1) ? 0 : ((Number) second.get(2 * i + 1)).doubleValue();
+            double center = a;
+            double scale = s.scaling().equals("standard") ? z : z - a;
+            if (Double.isNaN(scale) || scale <= 1e-12) {
+                scale = 1; // a constant or one-row column: centre it, do not divide by zero
+            }
+            scaled.put(c, new TabularStats.Numeric(b.fill(), b.lo(), b.hi(), center, scale));
+        }
+        return new TabularStats(scaled, categorical, s.encoding(), s.outlierAction(), layout, null);
+    }
+
+    static List<String> layout(List<String> numeric, Map<String, TabularStats.Categorical> categorical, String encoding) {
+        List<String> layout = new ArrayList<>(numeric);
+        categorical.forEach((c, cat) -> {
+            if (encoding.equals("index")) {
+                layout.add(c + "_index");
+            } else {
+                cat.categories().forEach(v -> layout.add(c + "=" + v));
+                layout.add(c + "=<other>");
+            }
+        });
+        return layout;
+    }
+
+    /**
+     * Applies the statistics with built-in expressions: fills, outlier clip/drop, scaling, category indexes and
+     * one-hot, and the assembled {@code features} array. Rows dropped by a policy get a reason.
+     */
+    static Dataset<Row> apply(Dataset<Row> rows, TabularStats stats, Settings s) {
+        Column reason = lit(null).cast("string");
+        Column detail = lit(null).cast("string");
+        List<Column> out = new ArrayList<>(List.of(col("id"), col("label"), col("split")));
+        List<Column> features = new ArrayList<>();
+        for (Map.Entry<String, TabularStats.Numeric> e : stats.numeric().entrySet()) {
+            String c = e.getKey();
+            TabularStats.Numeric n = e.getValue();
+            Column x = col(c);
+            if (n.fill() == null) {
+                reason = when(reason.isNull().and(x.isNull()), lit("null_value")).otherwise(reason);
+                detail = when(detail.isNull().and(x.isNull()), lit(c + " is null")).otherwise(detail);
+            } else {
+                x = coalesce(x, lit(n.fill()));
+            }
+            if (n.lo() != null) {
+                Column outside = x.lt(n.lo()).or(x.gt(n.hi()));
+                if ("drop".equals(stats.outlierAction())) {
+                    reason = when(reason.isNull().and(outside), lit("outlier")).otherwise(reason);
+                    detail = when(detail.isNull().and(outside), concat(lit(c + "="), x.cast("string"),
+                            lit(String.format(Locale.ROOT, " outside [%.4g, %.4g]", n.lo(), n.hi())))).otherwise(detail);
+                } else {
+                    x = least(greatest(x, lit(n.lo())), lit(n.hi()));
+                }
+            }
+            Column scaled = x.minus(n.center()).divide(n.scale());
+            out.add(scaled.as(c));
+            features.add(scaled);
+        }
+        for (Map.Entry<String, TabularStats.Categorical> e : stats.categorical().entrySet()) {
+            String c = e.getKey();
+            TabularStats.Categorical cat = e.getValue();
+            Column v = col(c);
+            if (cat.fill() == null) {
+                reason = when(reason.isNull().and(v.isNull()), lit("null_value")).otherwise(reason);
+                detail = when(detail.isNull().and(v.isNull()), lit(c + " is null")).otherwise(detail);
+            } else {
+                v = coalesce(v, lit(cat.fill()));
+            }
+            Column position = array_position(array(cat.categories().stream().map(value -> lit(value)).toArray(Column[]::new)), v);
+            // unseen categories (only possible with reused stats) share the last index, "<other>"
+            Column index = when(position.equalTo(0), lit(cat.categories().size())).otherwise(position.minus(1)).cast("int");
+            out.add(v.as(c));
+            out.add(index.as(c + "_index"));
+            if ("index".equals(stats.encoding())) {
+                features.add(index.cast("double"));
+            } else {
+                for (int i = 0; i <= cat.categories().size(); i++) {
+                    features.add(when(index.equalTo(i), lit(1.0)).otherwise(lit(0.0)));
+                }
+            }
+        }
+        out.add(array(features.toArray(Column[]::new)).as("features"));
+        out.add(reason.as(Quarantine.REASON));
+        out.add(detail.as(Quarantine.DETAIL));
+        return rows.select(out.toArray(Column[]::new));
+    }
+
+    /** Fits PCA on the training features (MLlib) and keeps its axes and explained variance. */
+    static TabularStats withPca(Dataset<Row> train, TabularStats stats, int k) {
+        int d = stats.layout().size();
+        if (k > d) {
+            throw new UserError("config key 'clean.tabular.pca-components' is " + k + " but there are only " + d + " features");
+        }
+        Dataset<Row> vectors = train.select(org.apache.spark.ml.functions.array_to_vector(col("features")).as("v"));
+        PCAModel model = new PCA().setInputCol("v").setOutputCol("p").setK(k).fit(vectors);
+        DenseMatrix pc = model.pc(); // d x k, column-major
+        List<List<Double>> components = new ArrayList<>();
+        for (int j = 0; j < k; j++) {
+            List<Double> axis = new ArrayList<>(d);
+            for (int i = 0; i < d; i++) {
+                axis.add(pc.apply(i, j));
+            }
+            components.add(axis);
+        }
+        List<Double> variance = new ArrayList<>();
+        for (double v : model.explainedVariance().toArray()) {
+            variance.add(Math.round(v * 1e6) / 1e6);
+        }
+        return new TabularStats(stats.numeric(), stats.categorical(), stats.encoding(), stats.outlierAction(),
+                stats.layout(), new TabularStats.Pca(components, variance));
+    }
+
+    /** features · axis_j for every axis, as built-in higher-order functions (no UDF, no MLlib model needed). */
+    static Column project(TabularStats.Pca pca) {
+        List<Column> coords = new ArrayList<>();
+        for (List<Double> axis : pca.components()) {
+            StringBuilder literal = new StringBuilder("array(");
+            for (int i = 0; i < axis.size(); i++) {
+                literal.append(i == 0 ? "" : ", ").append(String.format(Locale.ROOT, "CAST(%s AS DOUBLE)", axis.get(i)));
+            }
+            literal.append(")");
+            coords.add(expr("aggregate(zip_with(features, " + literal + ", (a, b) -> a * b), CAST(0 AS DOUBLE), (acc, x) -> acc + x)"));
+        }
+        return array(coords.toArray(Column[]::new));
+    }
+}

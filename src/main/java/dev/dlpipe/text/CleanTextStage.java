@@ -1,0 +1,189 @@
+package dev.dlpipe.text;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.core.Splits;
+import dev.dlpipe.core.Stage;
+import dev.dlpipe.core.StageContext;
+import dev.dlpipe.core.StageResult;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.feature.HashingTF;
+import org.apache.spark.ml.feature.MinHashLSH;
+import org.apache.spark.ml.feature.MinHashLSHModel;
+import org.apache.spark.ml.feature.NGram;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.expressions.UserDefinedFunction;
+import org.apache.spark.sql.expressions.Window;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * Cleans a JSON Lines text dataset ({@code id, label, text}): strips HTML, decodes entities, normalizes Unicode,
+ * removes control and zero-width characters, applies the special-character policy, lower-cases, collapses
+ * whitespace, filters by length, then removes exact and near duplicates (MinHash LSH over character shingles).
+ * Lines that are not JSON and rows without id, label or text go to quarantine with a reason; removed duplicates
+ * go to {@code duplicates/} with the id they duplicate. Output: {@code data/} with id, label, label_index, split, text.
+ */
+public final class CleanTextStage implements Stage {
+
+    public static final String CORRUPT = "_corrupt_record";
+    static final StructType INPUT = new StructType()
+            .add("id", DataTypes.StringType).add("label", DataTypes.StringType).add("text", DataTypes.StringType)
+            .add(CORRUPT, DataTypes.StringType);
+
+    /** Text cleaning settings as one value. */
+    public record Settings(boolean stripHtml, String normalization, String specialCharacters, boolean lowercase,
+                           int minLength, int maxLength, boolean deduplicate, double nearDuplicateThreshold,
+                           int shingleSize, int minhashTables) {
+        public static Settings from(Config c) {
+            return new Settings(c.bool("clean.text.strip-html"), c.string("clean.text.unicode-normalization"),
+                    c.string("clean.text.special-characters"), c.bool("clean.text.lowercase"),
+                    c.integer("clean.text.min-length"), c.integer("clean.text.max-length"),
+                    c.bool("clean.text.deduplicate"), c.number("clean.text.near-duplicate-threshold"),
+                    c.integer("clean.text.shingle-size"), c.integer("clean.text.minhash-tables"));
+        }
+    }
+
+    @Override
+    public String name() {
+        return "clean";
+    }
+
+    @Override
+    public List<String> configSections() {
+        return List.of("clean.text", "split");
+    }
+
+    /** The whole edit chain as one column expression: built-ins around a single UDF. */
+    public static Column cleanText(Column text, Settings s) {
+        TextCanonicalizer canonicalizer = new TextCanonicalizer(s.stripHtml(), s.normalization(), s.lowercase());
+        UserDefinedFunction canonical = udf((UDF1<String, String>) canonicalizer::apply, DataTypes.StringType);
+        Column c = s.stripHtml() ? TextEdits.stripHtml(text) : text;
+        c = canonical.apply(c);
+        c = TextEdits.stripControl(c);
+        c = TextEdits.specialCharacters(c, s.specialCharacters());
+        return TextEdits.collapseWhitespace(c);
+    }
+
+    @Override
+    public StageResult run(StageContext ctx) {
+        Settings s = Settings.from(ctx.config());
+        Dataset<Row> raw = ctx.spark().read().schema(INPUT).option("mode", "PERMISSIVE")
+                .option("columnNameOfCorruptRecord", CORRUPT).json(ctx.input(0));
+        Column reason = when(col(CORRUPT).isNotNull(), lit("malformed_json"))
+                .when(col("id").isNull().or(trim(col("id")).equalTo("")), lit("missing_id"))
+                .when(col("label").isNull().or(trim(col("label")).equalTo("")), lit("missing_label"))
+                .when(col("text").isNull(), lit("missing_text"))
+                .when(length(col("clean_text")).lt(s.minLength()), lit("too_short"))
+                .when(length(col("clean_text")).gt(s.maxLength()), lit("too_long"));
+        // Spark refuses queries on raw JSON that reference only the corrupt-record column; persisting first is
+        // the documented way, and every later step reads this dataset anyway.
+        Dataset<Row> rows = raw.withColumn("clean_text", cleanText(col("text"), s))
+                .withColumn(Quarantine.REASON, reason)
+                .withColumn(Quarantine.DETAIL, when(col(Quarantine.REASON).isin("too_short", "too_long"),
+                        concat(lit("cleaned length "), length(col("clean_text")).cast("string"))))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            long in = rows.count();
+            Map<String, Long> quarantined = Quarantine.countByReason(rows);
+            Quarantine.write(ctx, rows.filter(col(Quarantine.REASON).isNotNull())
+                    .select("id", Quarantine.REASON, Quarantine.DETAIL, "label", "text", CORRUPT), quarantined);
+
+            Dataset<Row> valid = rows.filter(col(Quarantine.REASON).isNull())
+                    .select(col("id"), col("label"), col("clean_text").as("text"), col("text").as("original_text"));
+            List<Dataset<Row>> removed = new ArrayList<>();
+            Dataset<Row> kept = valid;
+            if (s.deduplicate()) {
+                Dataset<Row> ranked = valid.withColumn("first_id",
+                        first("id").over(Window.partitionBy("text").orderBy("id")));
+                removed.add(ranked.filter(col("id").notEqual(col("first_id")))
+                        .select(col("id"), col("first_id").as("duplicate_of"), lit("exact").as("kind"),
+                                col("original_text")));
+                kept = ranked.filter(col("id").equalTo(col("first_id"))).drop("first_id");
+            }
+            kept = kept.persist(StorageLevel.MEMORY_AND_DISK());
+            long exact = valid.count() - kept.count();
+            long near = 0;
+            if (s.nearDuplicateThreshold() > 0) {
+                Dataset<Row> nearDups = nearDuplicates(kept, s, ctx.config().integer("run.seed"));
+                near = nearDups.count();
+                removed.add(kept.join(nearDups, "id").select(col("id"), col("duplicate_of"), lit("near").as("kind"),
+                        col("original_text")));
+                kept = kept.join(nearDups.select("id"), "id", "left_anti");
+            }
+            if (!removed.isEmpty()) {
+                removed.stream().reduce(Dataset::unionByName).get().write().mode(SaveMode.ErrorIfExists)
+                        .parquet(ctx.out("duplicates"));
+            }
+
+            List<String> labels = new ArrayList<>();
+            for (Row r : kept.select("label").distinct().orderBy("label").collectAsList()) {
+                labels.add(r.getString(0));
+            }
+            Column labelIndex = array_position(array(labels.stream().map(l -> lit(l)).toArray(Column[]::new)),
+                    col("label")).minus(1).cast("int");
+            kept.select(col("id"), col("label"), labelIndex.as("label_index"),
+                            Splits.assign(col("id"), ctx.config().integer("run.seed"),
+                                    ctx.config().number("split.validation"), ctx.config().number("split.test")).as("split"),
+                            col("text"))
+                    .write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
+            Fs.writeString(ctx.out("labels.json"), Json.write(labels));
+
+            Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
+            Map<String, Long> perSplit = new LinkedHashMap<>();
+            long out = 0;
+            for (Row r : written.groupBy("split").count().orderBy("split").collectAsList()) {
+                perSplit.put(r.getString(0), r.getLong(1));
+                out += r.getLong(1);
+            }
+            Map<String, Object> metrics = new LinkedHashMap<>();
+            metrics.put("rows_per_split", perSplit);
+            metrics.put("labels", labels);
+            metrics.put("exact_duplicates", exact);
+            metrics.put("near_duplicates", near);
+            Row len = written.agg(avg(length(col("text"))), max(length(col("text")))).first();
+            metrics.put("mean_length", len.isNullAt(0) ? 0 : Math.round(len.getDouble(0) * 10) / 10.0);
+            metrics.put("max_length", len.isNullAt(1) ? 0 : len.getInt(1));
+            kept.unpersist();
+            return StageResult.of(Counts.rows(in, out, quarantined, exact + near), metrics);
+        } finally {
+            rows.unpersist();
+        }
+    }
+
+    /**
+     * Near duplicates among kept texts: character shingles hashed to sparse vectors, MinHash LSH self-join at
+     * Jaccard distance {@code 1 - threshold}; of each similar pair the larger id is dropped, pointing at the smaller.
+     */
+    static Dataset<Row> nearDuplicates(Dataset<Row> kept, Settings s, long seed) {
+        Dataset<Row> chars = kept.select(col("id"), array_remove(split(col("text"), ""), "").as("chars"));
+        Dataset<Row> shingles = new NGram().setN(s.shingleSize()).setInputCol("chars").setOutputCol("shingles")
+                .transform(chars).filter(size(col("shingles")).gt(0));
+        Dataset<Row> vectors = new HashingTF().setInputCol("shingles").setOutputCol("vec").setBinary(true)
+                .setNumFeatures(1 << 20).transform(shingles).select("id", "vec")
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        MinHashLSHModel model = new MinHashLSH().setNumHashTables(s.minhashTables()).setInputCol("vec")
+                .setOutputCol("hashes").setSeed(seed).fit(vectors);
+        Dataset<Row> pairs = model.approxSimilarityJoin(vectors, vectors, 1 - s.nearDuplicateThreshold() + 1e-9, "distance")
+                .select(col("datasetA.id").as("a"), col("datasetB.id").as("b"))
+                .filter(col("a").lt(col("b")));
+        Dataset<Row> result = pairs.groupBy(col("b").as("id")).agg(min("a").as("duplicate_of"))
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        result.count();
+        vectors.unpersist();
+        return result;
+    }
+}
