@@ -51,7 +51,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("clean.text.near-duplicate-threshold", DOUBLE, 0, 1,
                 "drop texts whose character-shingle Jaccard similarity to a kept text is at least this (0 = off)"));
         add(ConfigKey.range("clean.text.shingle-size", INT, 1, 16, "characters per shingle for near-duplicate detection"));
-        add(ConfigKey.range("clean.text.minhash-tables", INT, 1, 64, "MinHash LSH hash tables (more = better recall, slower)"));
+        add(ConfigKey.range("clean.text.minhash-bands", INT, 1, 64, "LSH bands: more bands find more near duplicates"));
+        add(ConfigKey.range("clean.text.minhash-rows", INT, 1, 32, "min-hashes per band: more rows make buckets stricter"));
 
         add(ConfigKey.of("clean.tabular.id-column", STRING, "row key column"));
         add(ConfigKey.of("clean.tabular.label-column", STRING, "integer class label column"));

@@ -24,7 +24,17 @@ public final class SparkProgress extends SparkListener {
     private final Map<Integer, StageInfo> running = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicInteger> finishedTasks = new ConcurrentHashMap<>();
     private final Map<Integer, Long> stageStart = new ConcurrentHashMap<>();
+    private final java.util.List<Timing> completed = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile long recordsRead;
+
+    /** A finished Spark stage and how long it ran. */
+    public record Timing(int stageId, String name, int tasks, long millis) {
+    }
+
+    /** The {@code n} longest Spark stages seen so far: where the time of a pipeline stage went. */
+    public java.util.List<Timing> slowest(int n) {
+        return completed.stream().sorted((a, b) -> Long.compare(b.millis(), a.millis())).limit(n).toList();
+    }
     private volatile long lastLog;
 
     public SparkProgress(String stageName, int intervalSeconds) {
@@ -44,6 +54,11 @@ public final class SparkProgress extends SparkListener {
     @Override
     public void onStageCompleted(SparkListenerStageCompleted event) {
         int id = event.stageInfo().stageId();
+        Long start = stageStart.get(id);
+        if (start != null) {
+            completed.add(new Timing(id, event.stageInfo().name(), event.stageInfo().numTasks(),
+                    System.currentTimeMillis() - start));
+        }
         running.remove(id);
         finishedTasks.remove(id);
         stageStart.remove(id);

@@ -50,6 +50,10 @@ public final class StageRunner {
             out.commit();
             LOG.info("[{}] done in {}s: {} {}", stage.name(), String.format("%.1f", wall), result.counts().toMap(),
                     result.metrics());
+            for (SparkProgress.Timing t : progress.slowest(5)) {
+                LOG.info("[{}]   slowest Spark stages: {} ({}, {} tasks) {} s", stage.name(), t.stageId(), t.name(),
+                        t.tasks(), String.format("%.1f", t.millis() / 1000.0));
+            }
             return new StageReport(stage.name(), out.target(), result.counts(), result.metrics(), wall);
         } catch (Exception e) {
             out.abort();

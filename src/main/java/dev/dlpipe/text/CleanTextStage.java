@@ -18,7 +18,6 @@ import java.util.Map;
 import org.apache.spark.ml.feature.HashingTF;
 import org.apache.spark.ml.feature.MinHashLSH;
 import org.apache.spark.ml.feature.MinHashLSHModel;
-import org.apache.spark.ml.feature.NGram;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -47,13 +46,14 @@ public final class CleanTextStage implements Stage {
     /** Text cleaning settings as one value. */
     public record Settings(boolean stripHtml, String normalization, String specialCharacters, boolean lowercase,
                            int minLength, int maxLength, boolean deduplicate, double nearDuplicateThreshold,
-                           int shingleSize, int minhashTables) {
+                           int shingleSize, int minhashBands, int minhashRows) {
         public static Settings from(Config c) {
             return new Settings(c.bool("clean.text.strip-html"), c.string("clean.text.unicode-normalization"),
                     c.string("clean.text.special-characters"), c.bool("clean.text.lowercase"),
                     c.integer("clean.text.min-length"), c.integer("clean.text.max-length"),
                     c.bool("clean.text.deduplicate"), c.number("clean.text.near-duplicate-threshold"),
-                    c.integer("clean.text.shingle-size"), c.integer("clean.text.minhash-tables"));
+                    c.integer("clean.text.shingle-size"), c.integer("clean.text.minhash-bands"),
+                    c.integer("clean.text.minhash-rows"));
         }
     }
 
@@ -165,22 +165,44 @@ public final class CleanTextStage implements Stage {
     }
 
     /**
-     * Near duplicates among kept texts: character shingles hashed to sparse vectors, MinHash LSH self-join at
-     * Jaccard distance {@code 1 - threshold}; of each similar pair the larger id is dropped, pointing at the smaller.
+     * Near duplicates among kept texts. MLlib's {@link MinHashLSH} computes {@code bands x rows} min-hashes of each
+     * text's character shingles; each band's {@code rows} hashes form one bucket key (AND within a band, OR across
+     * bands, so buckets hold only truly similar texts). Every bucket member is compared with the bucket's smallest
+     * id (a star, not all pairs: linear however large a cluster is), the exact Jaccard similarity of the shingle
+     * sets is computed with built-ins, and members at or above the threshold are dropped as duplicates of it.
+     * (MLlib's own approxSimilarityJoin ORs single hashes; on a million templated texts its candidate pairs grow
+     * quadratically and it did not finish.)
      */
     static Dataset<Row> nearDuplicates(Dataset<Row> kept, Settings s, long seed) {
-        Dataset<Row> chars = kept.select(col("id"), array_remove(split(col("text"), ""), "").as("chars"));
-        Dataset<Row> shingles = new NGram().setN(s.shingleSize()).setInputCol("chars").setOutputCol("shingles")
-                .transform(chars).filter(size(col("shingles")).gt(0));
-        Dataset<Row> vectors = new HashingTF().setInputCol("shingles").setOutputCol("vec").setBinary(true)
-                .setNumFeatures(1 << 20).transform(shingles).select("id", "vec")
-                .persist(StorageLevel.MEMORY_AND_DISK());
-        MinHashLSHModel model = new MinHashLSH().setNumHashTables(s.minhashTables()).setInputCol("vec")
+        // character k-shingles hashed to 64 bits with built-ins: no per-character strings, no n-gram strings
+        int k = s.shingleSize();
+        Dataset<Row> shingles = kept.filter(length(col("text")).geq(k)).select(col("id"),
+                expr("array_distinct(transform(sequence(1, length(text) - " + (k - 1) + "), i -> xxhash64(substring(text, i, "
+                        + k + "))))").as("shingle_hashes"));
+        Dataset<Row> vectors = new HashingTF().setInputCol("shingle_hashes").setOutputCol("vec").setBinary(true)
+                .setNumFeatures(1 << 20).transform(shingles).persist(StorageLevel.MEMORY_AND_DISK());
+        vectors.count(); // materialize once: the join below reads it from three branches at the same time
+        int rows = s.minhashRows();
+        MinHashLSHModel model = new MinHashLSH().setNumHashTables(s.minhashBands() * rows).setInputCol("vec")
                 .setOutputCol("hashes").setSeed(seed).fit(vectors);
-        Dataset<Row> pairs = model.approxSimilarityJoin(vectors, vectors, 1 - s.nearDuplicateThreshold() + 1e-9, "distance")
-                .select(col("datasetA.id").as("a"), col("datasetB.id").as("b"))
-                .filter(col("a").lt(col("b")));
-        Dataset<Row> result = pairs.groupBy(col("b").as("id")).agg(min("a").as("duplicate_of"))
+        // band keys in one pass per row (a UDF over MLlib's hash vectors): exploding every hash and regrouping
+        // them was a shuffle of rows x bands x rows and took most of the time
+        UserDefinedFunction bandKeys = udf((UDF1<scala.collection.Seq<org.apache.spark.ml.linalg.Vector>, long[]>)
+                hashes -> BandKeys.of(hashes, rows), DataTypes.createArrayType(DataTypes.LongType, false));
+        Dataset<Row> buckets = model.transform(vectors)
+                .select(col("id"), posexplode(bandKeys.apply(col("hashes"))).as(new String[] {"band", "bucket"}));
+        Dataset<Row> candidates = buckets
+                .withColumn("rep", min("id").over(Window.partitionBy("band", "bucket")))
+                .filter(col("id").notEqual(col("rep")))
+                .select("id", "rep").distinct();
+        // exact Jaccard on 64-bit shingle hashes: same sets (collisions aside), far cheaper than comparing strings
+        Dataset<Row> a = vectors.select(col("id"), col("shingle_hashes").as("s_id"));
+        Dataset<Row> b = vectors.select(col("id").as("rep"), col("shingle_hashes").as("s_rep"));
+        Column jaccard = size(array_intersect(col("s_id"), col("s_rep")))
+                .divide(size(array_union(col("s_id"), col("s_rep"))));
+        Dataset<Row> result = candidates.join(a, "id").join(b, "rep")
+                .filter(jaccard.geq(s.nearDuplicateThreshold()))
+                .groupBy("id").agg(min("rep").as("duplicate_of"))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         result.count();
         vectors.unpersist();

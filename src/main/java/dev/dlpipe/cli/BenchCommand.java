@@ -1,0 +1,70 @@
+package dev.dlpipe.cli;
+
+import dev.dlpipe.bench.AugmentImagesBenchmark;
+import dev.dlpipe.bench.CleanTextBenchmark;
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.SparkSessions;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code dlpipe bench ...}: measurements that print the figure and its baseline side by side. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
+        subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class})
+public final class BenchCommand {
+
+    abstract static class Bench implements Callable<Integer> {
+        @Mixin
+        ConfigOptions configOptions;
+
+        @Option(names = "--work", defaultValue = "target/bench", description = "work directory (default ${DEFAULT-VALUE})")
+        String work;
+
+        abstract Map<String, Object> measure(SparkSession spark, Config config);
+
+        @Override
+        public Integer call() {
+            Config config = configOptions.load(List.of());
+            SparkSession spark = SparkSessions.getOrCreate(config);
+            try {
+                Map<String, Object> result = measure(spark, config);
+                System.out.println(Json.write(result));
+                return 0;
+            } finally {
+                spark.stop();
+            }
+        }
+    }
+
+    @Command(name = "clean-text", mixinStandardHelpOptions = true,
+            description = "Text cleaning job vs a bare chain of Spark SQL built-ins doing the same edits, same data.")
+    static final class CleanText extends Bench {
+        @Option(names = "--rows", defaultValue = "1000000", description = "generated rows (default ${DEFAULT-VALUE})")
+        long rows;
+
+        @Option(names = "--repeats", defaultValue = "2", description = "alternating rounds; best time counts")
+        int repeats;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) {
+            return CleanTextBenchmark.run(spark, config, work, rows, repeats);
+        }
+    }
+
+    @Command(name = "augment-images", mixinStandardHelpOptions = true,
+            description = "Image augmentation throughput: the Spark stage and the pure augmenter on one thread.")
+    static final class AugmentImages extends Bench {
+        @Option(names = "--rows", defaultValue = "20000", description = "generated source images (default ${DEFAULT-VALUE})")
+        long rows;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) {
+            return AugmentImagesBenchmark.run(spark, config, work, rows);
+        }
+    }
+}
