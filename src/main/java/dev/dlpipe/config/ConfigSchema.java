@@ -99,6 +99,7 @@ public final class ConfigSchema {
 
         add(ConfigKey.range("pack.shards", INT, 1, 100_000, "Parquet shard files per split"));
         add(ConfigKey.range("pack.row-group-mb", INT, 1, 1024, "target Parquet row-group size in MB"));
+        add(ConfigKey.listOf("pack.formats", "layouts written per shard (Parquet is what training reads)", "parquet", "mmap"));
 
         add(ConfigKey.oneOf("train.model", "network architecture", "mlp", "lenet"));
         add(ConfigKey.range("train.epochs", INT, 1, 10_000, "training epochs"));

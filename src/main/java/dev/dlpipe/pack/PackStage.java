@@ -45,6 +45,11 @@ public final class PackStage implements Stage {
         Dataset<TensorRow> data = ctx.spark().read().parquet(Fs.child(ctx.input(0), "data"))
                 .select("id", "label", "split", "features").as(Encoders.bean(TensorRow.class));
         int shards = ctx.config().integer("pack.shards");
+        List<String> formats = ctx.config().list("pack.formats");
+        if (!formats.contains("parquet")) {
+            throw new dev.dlpipe.core.UserError("config key 'pack.formats' (" + ctx.config().origin("pack.formats")
+                    + ") must include parquet: training and scoring read it");
+        }
         long rowGroupBytes = ctx.config().integer("pack.row-group-mb") * 1024L * 1024L;
 
         long in = 0;
@@ -57,7 +62,8 @@ public final class PackStage implements Stage {
             String dir = ctx.out(split);
             if (rows > 0) {
                 part.repartition((int) Math.min(shards, rows), col("id")).sortWithinPartitions("id")
-                        .foreachPartition(new WriteShard(dir, spec, split, rowGroupBytes));
+                        .foreachPartition(new WriteShard(dir, formats.contains("mmap") ? Fs.child(ctx.out("mmap"), split) : null,
+                                spec, split, rowGroupBytes));
             }
             ShardIndex index = ShardIndex.of(dir);
             if (index.rows() != rows) {
@@ -69,6 +75,9 @@ public final class PackStage implements Stage {
             s.put("shards", index.shards().size());
             s.put("row_groups", index.rowGroups());
             s.put("bytes", index.bytes());
+            if (formats.contains("mmap") && rows > 0) {
+                s.put("mmap_rows", mmapRows(Fs.child(ctx.out("mmap"), split)));
+            }
             perSplit.put(split, s);
         }
         spec.writeTo(ctx.output());
@@ -79,15 +88,32 @@ public final class PackStage implements Stage {
         return StageResult.of(Counts.rows(in, out, Map.of(), 0), metrics);
     }
 
+    private static long mmapRows(String splitDir) {
+        long rows = 0;
+        try {
+            Path root = Fs.path(splitDir);
+            for (org.apache.hadoop.fs.FileStatus st : Fs.fs(root).listStatus(root)) {
+                if (st.isDirectory() && st.getPath().getName().startsWith("part-")) {
+                    rows += new dev.dlpipe.load.MmapShard.Blocks(st.getPath().toString(), 4096).rows();
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return rows;
+    }
+
     /** Writes one partition as one shard; a temporary name then a rename, so a retried task never leaves half a file. */
     static final class WriteShard implements ForeachPartitionFunction<TensorRow> {
         private final String dir;
+        private final String mmapDir;
         private final TensorSpec spec;
         private final String split;
         private final long rowGroupBytes;
 
-        WriteShard(String dir, TensorSpec spec, String split, long rowGroupBytes) {
+        WriteShard(String dir, String mmapDir, TensorSpec spec, String split, long rowGroupBytes) {
             this.dir = dir;
+            this.mmapDir = mmapDir;
             this.spec = spec;
             this.split = split;
             this.rowGroupBytes = rowGroupBytes;
@@ -101,7 +127,10 @@ public final class PackStage implements Stage {
             TaskContext task = TaskContext.get();
             String name = String.format("part-%05d.parquet", task.partitionId());
             Path tmp = new Path(dir, "_tmp-" + task.taskAttemptId() + "-" + name);
-            try (TensorShardWriter writer = new TensorShardWriter(tmp.toString(), spec, split, rowGroupBytes)) {
+            Path mmapTmp = mmapDir == null ? null : new Path(mmapDir, "_tmp-" + task.taskAttemptId() + "-" + name);
+            try (TensorShardWriter writer = new TensorShardWriter(tmp.toString(), spec, split, rowGroupBytes);
+                 dev.dlpipe.load.MmapShard.Writer mmap = mmapTmp == null ? null
+                         : new dev.dlpipe.load.MmapShard.Writer(mmapTmp.toString(), spec)) {
                 while (rows.hasNext()) {
                     TensorRow r = rows.next();
                     if (r.getFeatures().length != spec.featureSize()) {
@@ -109,11 +138,20 @@ public final class PackStage implements Stage {
                                 + " features, expected " + spec.featureSize());
                     }
                     writer.write(r.getId(), r.getLabel(), r.getFeatures());
+                    if (mmap != null) {
+                        mmap.write(r.getLabel(), r.getFeatures());
+                    }
                 }
             }
+            publish(tmp, new Path(dir, name));
+            if (mmapTmp != null) {
+                publish(mmapTmp, new Path(mmapDir, name.replace(".parquet", "")));
+            }
+        }
+
+        private static void publish(Path tmp, Path target) throws IOException {
             FileSystem fs = Fs.fs(tmp);
-            Path target = new Path(dir, name);
-            fs.delete(target, false);
+            fs.delete(target, true);
             if (!fs.rename(tmp, target)) {
                 throw new IOException("cannot rename " + tmp + " to " + target);
             }

@@ -69,6 +69,17 @@ class ImageStagesSparkTest {
         assertEquals(0, clean.select("id", "split").except(again.select("id", "split")).count());
     }
 
+    private static java.util.Map<Integer, Integer> labelCounts(dev.dlpipe.load.EpochIterator it) {
+        java.util.Map<Integer, Integer> counts = new java.util.HashMap<>();
+        while (it.hasNext()) {
+            org.nd4j.linalg.dataset.DataSet ds = it.next();
+            for (int r = 0; r < ds.numExamples(); r++) {
+                counts.merge(ds.getLabels().getRow(r).argMax().getInt(0), 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
     private static org.apache.spark.sql.Column functionsSize() {
         return org.apache.spark.sql.functions.size(col("features"));
     }
@@ -95,7 +106,7 @@ class ImageStagesSparkTest {
         assertEquals(0, a1.filter(col("split").notEqual("train").and(col("id").contains(AugmentImagesStage.COPY_MARK))).count(),
                 "only the training split is augmented");
 
-        Config packConfig = TestSpark.config("pack.shards=3", "pack.row-group-mb=1");
+        Config packConfig = TestSpark.config("pack.shards=3", "pack.row-group-mb=1", "pack.formats=parquet,mmap");
         StageReport p = StageRunner.run(new PackStage(), spark, packConfig, List.of(dir.resolve("a1").toString()),
                 dir.resolve("pack").toString());
         long total = 0;
@@ -107,6 +118,17 @@ class ImageStagesSparkTest {
             total += index.rows();
             // Spark's own Parquet reader reads our shards too
             assertEquals(index.rows(), spark.read().parquet(dir.resolve("pack").resolve(split).toString()).count());
+            // the memory-mapped copy holds the same rows: same label histogram through the same iterator
+            java.util.Map<Integer, Integer> fromParquet = labelCounts(new dev.dlpipe.load.EpochIterator(
+                    new dev.dlpipe.load.ParquetBlocks(index), dev.dlpipe.load.BatchPolicy.inOrder(256)));
+            java.util.Map<Integer, Integer> fromMmap = new java.util.HashMap<>();
+            java.io.File[] parts = dir.resolve("pack/mmap").resolve(split).toFile().listFiles(f -> f.getName().startsWith("part-"));
+            assertEquals(index.shards().size(), parts.length);
+            for (java.io.File part : parts) {
+                labelCounts(new dev.dlpipe.load.EpochIterator(new dev.dlpipe.load.MmapShard.Blocks(part.toString(), 500),
+                        dev.dlpipe.load.BatchPolicy.inOrder(256))).forEach((k, v) -> fromMmap.merge(k, v, Integer::sum));
+            }
+            assertEquals(fromParquet, fromMmap);
         }
         assertEquals(a1.count(), total);
         assertEquals(total, p.counts().out());

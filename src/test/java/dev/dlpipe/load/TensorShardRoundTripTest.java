@@ -51,7 +51,7 @@ class TensorShardRoundTripTest {
         assertTrue(index.rowGroups() > 3, "row groups: " + index.rowGroups());
 
         List<DataSet> viaIterator = new ArrayList<>();
-        TensorDataSetIterator it = new TensorDataSetIterator(index, 64);
+        EpochIterator it = new EpochIterator(new ParquetBlocks(index), BatchPolicy.inOrder(64));
         while (it.hasNext()) {
             viaIterator.add(it.next());
         }

@@ -1,0 +1,277 @@
+package dev.dlpipe.load;
+
+import dev.dlpipe.image.TensorSpec;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.function.IntFunction;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * A DL4J iterator over any block source (Parquet row groups, memory-mapped windows): one epoch per
+ * {@link #reset()}, with the {@link BatchPolicy}'s shuffling, last-batch rule and background prefetch.
+ * With shuffling off it returns exactly the stored rows in order; with it on, every epoch is a permutation
+ * that depends only on (seed, epoch).
+ */
+public final class EpochIterator implements DataSetIterator {
+
+    /** Where blocks come from: how many there are, and the decoded block {@code i}. */
+    public interface Blocks {
+        int count();
+
+        TensorBlock read(int index);
+
+        TensorSpec spec();
+    }
+
+    private static final DataSet END = new DataSet();
+
+    private final Blocks blocks;
+    private final BatchPolicy policy;
+    private DataSetPreProcessor preProcessor;
+    private int epoch;
+    private BatchProducer producer;
+    private Thread thread;
+    private BlockingQueue<Object> queue;
+    private DataSet next;
+
+    public EpochIterator(Blocks blocks, BatchPolicy policy) {
+        this.blocks = blocks;
+        this.policy = policy;
+        start();
+    }
+
+    private void start() {
+        producer = new BatchProducer(blocks, policy, epoch);
+        next = null;
+        if (policy.prefetch() > 0) {
+            queue = new ArrayBlockingQueue<>(policy.prefetch());
+            BatchProducer p = producer;
+            BlockingQueue<Object> q = queue;
+            thread = new Thread(() -> {
+                try {
+                    DataSet ds;
+                    while ((ds = p.next()) != null) {
+                        q.put(ds);
+                    }
+                    q.put(END);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    q.clear();
+                    q.offer(e); // the consumer rethrows it
+                }
+            }, "dlpipe-prefetch");
+            thread.setDaemon(true);
+            thread.start();
+        }
+    }
+
+    private void stop() {
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            thread = null;
+        }
+    }
+
+    @Override
+    public boolean hasNext() {
+        if (next == null) {
+            next = take();
+        }
+        return next != END;
+    }
+
+    private DataSet take() {
+        if (queue == null) {
+            DataSet ds = producer.next();
+            return ds == null ? END : ds;
+        }
+        try {
+            Object o = queue.take();
+            if (o instanceof RuntimeException e) {
+                queue.offer(e);
+                throw e;
+            }
+            if (o == END) {
+                queue.offer(END); // hasNext() stays false until reset()
+            }
+            return (DataSet) o;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the next batch", e);
+        }
+    }
+
+    @Override
+    public DataSet next() {
+        if (!hasNext()) {
+            throw new NoSuchElementException();
+        }
+        DataSet ds = next;
+        next = null;
+        if (preProcessor != null) {
+            preProcessor.preProcess(ds);
+        }
+        return ds;
+    }
+
+    @Override
+    public DataSet next(int num) {
+        return next();
+    }
+
+    @Override
+    public void reset() {
+        stop();
+        epoch++;
+        start();
+    }
+
+    @Override
+    public int inputColumns() {
+        return blocks.spec().featureSize();
+    }
+
+    @Override
+    public int totalOutcomes() {
+        return blocks.spec().numClasses();
+    }
+
+    @Override
+    public boolean resetSupported() {
+        return true;
+    }
+
+    @Override
+    public boolean asyncSupported() {
+        return false; // it prefetches itself; DL4J must not wrap it in another async iterator
+    }
+
+    @Override
+    public int batch() {
+        return policy.batchSize();
+    }
+
+    @Override
+    public void setPreProcessor(DataSetPreProcessor preProcessor) {
+        this.preProcessor = preProcessor;
+    }
+
+    @Override
+    public DataSetPreProcessor getPreProcessor() {
+        return preProcessor;
+    }
+
+    @Override
+    public List<String> getLabels() {
+        return null;
+    }
+
+    /**
+     * Produces one epoch's batches on the calling thread. Blocks are visited in (shuffled) order; with shuffling,
+     * examples pass through a buffer of {@code shuffleBuffer} slots from which a random one is emitted as each new
+     * one arrives.
+     */
+    static final class BatchProducer {
+        private final Blocks blocks;
+        private final BatchPolicy policy;
+        private final List<Integer> order;
+        private final Random random;
+        private final int featureSize;
+        private final int classes;
+        private int blockPos;
+        private TensorBlock block;
+        private int row;
+        // shuffle buffer: example features and labels by slot
+        private final float[] bufFeatures;
+        private final int[] bufLabels;
+        private int buffered;
+
+        BatchProducer(Blocks blocks, BatchPolicy policy, int epoch) {
+            this.blocks = blocks;
+            this.policy = policy;
+            this.featureSize = blocks.spec().featureSize();
+            this.classes = blocks.spec().numClasses();
+            this.order = new ArrayList<>();
+            for (int i = 0; i < blocks.count(); i++) {
+                order.add(i);
+            }
+            this.random = new Random(policy.seed() * 1_000_003L + epoch);
+            if (policy.shuffle()) {
+                Collections.shuffle(order, random);
+            }
+            int slots = policy.shuffle() ? Math.max(1, policy.shuffleBuffer()) : 0;
+            this.bufFeatures = new float[slots * featureSize];
+            this.bufLabels = new int[slots];
+        }
+
+        /** The next batch, or null at the end of the epoch. */
+        DataSet next() {
+            float[] features = new float[policy.batchSize() * featureSize];
+            int[] labels = new int[policy.batchSize()];
+            int n = 0;
+            while (n < policy.batchSize()) {
+                if (!nextExample(features, labels, n)) {
+                    break;
+                }
+                n++;
+            }
+            if (n == 0 || (n < policy.batchSize() && policy.dropLast())) {
+                return null;
+            }
+            return Batches.of(features, labels, n, featureSize, classes);
+        }
+
+        /** Writes the next example of the epoch into slot {@code i} of the batch arrays; false at the end. */
+        private boolean nextExample(float[] features, int[] labels, int i) {
+            if (!policy.shuffle()) {
+                if (!advance()) {
+                    return false;
+                }
+                System.arraycopy(block.features(), row * featureSize, features, i * featureSize, featureSize);
+                labels[i] = block.labels()[row];
+                row++;
+                return true;
+            }
+            int slots = bufLabels.length;
+            while (buffered < slots && advance()) { // fill the buffer
+                System.arraycopy(block.features(), row * featureSize, bufFeatures, buffered * featureSize, featureSize);
+                bufLabels[buffered++] = block.labels()[row++];
+            }
+            if (buffered == 0) {
+                return false;
+            }
+            int pick = random.nextInt(buffered);
+            System.arraycopy(bufFeatures, pick * featureSize, features, i * featureSize, featureSize);
+            labels[i] = bufLabels[pick];
+            buffered--; // move the last buffered example into the emitted slot
+            System.arraycopy(bufFeatures, buffered * featureSize, bufFeatures, pick * featureSize, featureSize);
+            bufLabels[pick] = bufLabels[buffered];
+            return true;
+        }
+
+        /** Makes sure {@code block[row]} is a valid example; false when every block has been read. */
+        private boolean advance() {
+            while (block == null || row >= block.rows()) {
+                if (blockPos >= order.size()) {
+                    return false;
+                }
+                block = blocks.read(order.get(blockPos++));
+                row = 0;
+            }
+            return true;
+        }
+    }
+}
