@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code dlpipe bench ...}: measurements that print the figure and its baseline side by side. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class})
+        subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -65,6 +65,31 @@ public final class BenchCommand {
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) {
             return AugmentImagesBenchmark.run(spark, config, work, rows);
+        }
+    }
+
+    @Command(name = "loaders", mixinStandardHelpOptions = true,
+            description = "Parquet, memory-mapped and DL4J CSV loaders and a raw read over one generated tensor dataset.")
+    static final class Loaders implements Callable<Integer> {
+        @Option(names = "--rows", defaultValue = "350000", description = "rows of 1x28x28 float32 (default ${DEFAULT-VALUE}, 1.1 GB)")
+        long rows;
+
+        @Option(names = "--shards", defaultValue = "4", description = "shards per layout (default ${DEFAULT-VALUE})")
+        int shards;
+
+        @Option(names = "--csv-rows", defaultValue = "50000", description = "rows also written as CSV (default ${DEFAULT-VALUE})")
+        long csvRows;
+
+        @Option(names = "--batch", defaultValue = "256", description = "batch size (default ${DEFAULT-VALUE})")
+        int batch;
+
+        @Option(names = "--work", defaultValue = "target/bench", description = "work directory (default ${DEFAULT-VALUE})")
+        String work;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(Json.write(dev.dlpipe.bench.LoaderBenchmark.run(work, rows, shards, csvRows, batch)));
+            return 0;
         }
     }
 }

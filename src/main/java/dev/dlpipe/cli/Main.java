@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 @Command(name = "dlpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Spark-native deep-learning pipeline: clean -> augment -> pack -> train -> compress -> export -> score.",
-        subcommands = {PipelineCommand.class, SampleDataCommand.class, BenchCommand.class})
+        subcommands = {PipelineCommand.class, SampleDataCommand.class, BenchCommand.class, ConfigReferenceCommand.class})
 public final class Main {
 
     private static final String[] STAGE_HELP = {

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The README's configuration reference lists every key the schema knows. */
+/** The README's configuration reference is the current output of {@code dlpipe config-reference}. */
 class ReadmeReferenceTest {
 
     @Test
@@ -15,5 +15,7 @@ class ReadmeReferenceTest {
         for (String key : ConfigSchema.keys().keySet()) {
             assertTrue(readme.contains("| `" + key + "` |"), "README.md has no row for config key " + key);
         }
+        assertTrue(readme.contains(dev.dlpipe.cli.ConfigReferenceCommand.table()),
+                "README.md's configuration table is stale: paste the output of ./run config-reference");
     }
 }
