@@ -10,9 +10,8 @@ public final class Batches {
     private Batches() {
     }
 
-    /** A batch from flat arrays already holding exactly {@code rows} examples at their start. */
-    public static DataSet of(float[] features, int[] labels, int rows, int featureSize, int numClasses) {
-        float[] f = rows * featureSize == features.length ? features : java.util.Arrays.copyOf(features, rows * featureSize);
+    /** One-hot labels [rows, numClasses] for the first {@code rows} entries of {@code labels}. */
+    public static INDArray oneHot(int[] labels, int rows, int numClasses) {
         float[] oneHot = new float[rows * numClasses];
         for (int i = 0; i < rows; i++) {
             if (labels[i] < 0 || labels[i] >= numClasses) {
@@ -20,8 +19,7 @@ public final class Batches {
             }
             oneHot[i * numClasses + labels[i]] = 1f;
         }
-        return new DataSet(Nd4j.create(f, new long[] {rows, featureSize}, 'c'),
-                Nd4j.create(oneHot, new long[] {rows, numClasses}, 'c'));
+        return Nd4j.create(oneHot, new long[] {rows, numClasses}, 'c');
     }
 
     public static DataSet slice(TensorBlock block, int from, int rows, int numClasses) {
@@ -32,15 +30,8 @@ public final class Batches {
         int fs = block.featureSize();
         INDArray features = Nd4j.create(java.util.Arrays.copyOfRange(block.features(), from * fs, (from + rows) * fs),
                 new long[] {rows, fs}, 'c');
-        float[] oneHot = new float[rows * numClasses];
-        for (int i = 0; i < rows; i++) {
-            int label = block.labels()[from + i];
-            if (label < 0 || label >= numClasses) {
-                throw new IllegalArgumentException("label " + label + " outside 0.." + (numClasses - 1));
-            }
-            oneHot[i * numClasses + label] = 1f;
-        }
-        INDArray labels = Nd4j.create(oneHot, new long[] {rows, numClasses}, 'c');
-        return new DataSet(features, labels);
+        int[] labels = java.util.Arrays.copyOfRange(block.labels(), from, from + rows);
+        INDArray oneHot = oneHot(labels, rows, numClasses);
+        return new DataSet(features, oneHot);
     }
 }

@@ -1,6 +1,8 @@
 package dev.dlpipe.load;
 
 import dev.dlpipe.image.TensorSpec;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -9,9 +11,13 @@ import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.function.IntFunction;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A DL4J iterator over any block source (Parquet row groups, memory-mapped windows): one epoch per
@@ -217,30 +223,36 @@ public final class EpochIterator implements DataSetIterator {
             this.bufLabels = new int[slots];
         }
 
-        /** The next batch, or null at the end of the epoch. */
+        /**
+         * The next batch, or null at the end of the epoch. Rows are copied once, straight into the off-heap buffer
+         * of the batch's features array (a heap batch array plus Nd4j.create would copy every byte twice).
+         */
         DataSet next() {
-            float[] features = new float[policy.batchSize() * featureSize];
-            int[] labels = new int[policy.batchSize()];
+            int batch = policy.batchSize();
+            INDArray features = Nd4j.createUninitialized(DataType.FLOAT, batch, featureSize);
+            FloatBuffer target = features.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            int[] labels = new int[batch];
             int n = 0;
-            while (n < policy.batchSize()) {
-                if (!nextExample(features, labels, n)) {
-                    break;
-                }
+            while (n < batch && nextExample(target, labels, n)) {
                 n++;
             }
-            if (n == 0 || (n < policy.batchSize() && policy.dropLast())) {
+            if (n == 0 || (n < batch && policy.dropLast())) {
                 return null;
             }
-            return Batches.of(features, labels, n, featureSize, classes);
+            if (n < batch) {
+                features = features.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c');
+            }
+            return new DataSet(features, Batches.oneHot(labels, n, classes));
         }
 
-        /** Writes the next example of the epoch into slot {@code i} of the batch arrays; false at the end. */
-        private boolean nextExample(float[] features, int[] labels, int i) {
+        /** Writes the next example of the epoch into row {@code i} of the batch; false at the end. */
+        private boolean nextExample(FloatBuffer target, int[] labels, int i) {
+            target.position(i * featureSize);
             if (!policy.shuffle()) {
                 if (!advance()) {
                     return false;
                 }
-                System.arraycopy(block.features(), row * featureSize, features, i * featureSize, featureSize);
+                target.put(block.features(), row * featureSize, featureSize);
                 labels[i] = block.labels()[row];
                 row++;
                 return true;
@@ -254,7 +266,7 @@ public final class EpochIterator implements DataSetIterator {
                 return false;
             }
             int pick = random.nextInt(buffered);
-            System.arraycopy(bufFeatures, pick * featureSize, features, i * featureSize, featureSize);
+            target.put(bufFeatures, pick * featureSize, featureSize);
             labels[i] = bufLabels[pick];
             buffered--; // move the last buffered example into the emitted slot
             System.arraycopy(bufFeatures, buffered * featureSize, bufFeatures, pick * featureSize, featureSize);
