@@ -51,7 +51,9 @@ public final class LoaderBenchmark {
                 String name = String.format("part-%05d", s);
                 try (TensorShardWriter pq = new TensorShardWriter(dir.resolve("parquet").resolve(name + ".parquet").toString(),
                         SPEC, "train", 64L << 20);
-                     MmapShard.Writer mm = new MmapShard.Writer(dir.resolve("mmap").resolve(name).toString(), SPEC)) {
+                     MmapShard.Writer mm = new MmapShard.Writer(dir.resolve("mmap").resolve(name).toString(), SPEC);
+                     dev.dlpipe.load.Hdf5Shard.Writer h5 = new dev.dlpipe.load.Hdf5Shard.Writer(
+                             dir.resolve("hdf5").resolve(name + ".h5").toString(), SPEC, 1024, 0)) {
                     for (long i = 0; i < perShard && written < rows; i++, written++) {
                         SplittableRandom rnd = new SplittableRandom(written);
                         for (int j = 0; j < fs; j++) {
@@ -60,6 +62,7 @@ public final class LoaderBenchmark {
                         int label = rnd.nextInt(10);
                         pq.write("r" + written, label, f);
                         mm.write(label, f);
+                        h5.write(label, f);
                         if (written < csvRows) {
                             csv.write(Integer.toString(label));
                             for (float v : f) {
@@ -114,7 +117,8 @@ public final class LoaderBenchmark {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        results.add(Map.of("loader", "dlpipe HDF5 loader", "status", "not built yet (issue 4 is open)"));
+        results.add(time("dlpipe HDF5 loader (libhdf5 hyperslabs of 8 chunks, uncompressed)",
+                new EpochIterator(new MultiHdf5(dir.resolve("hdf5").toFile().listFiles(f -> f.getName().endsWith(".h5"))), policy), mbPerRow));
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("rows", rows);
@@ -155,6 +159,38 @@ public final class LoaderBenchmark {
         System.out.printf(Locale.ROOT, "%-75s %,10d rows %8.2f s %,12.0f samples/s %,8.0f MB/s%n", name, rows, seconds,
                 rows / seconds, rows * mbPerRow / seconds);
         return r;
+    }
+
+    /** Several HDF5 shards as one block source, shard after shard. */
+    static final class MultiHdf5 implements EpochIterator.Blocks {
+        private final List<dev.dlpipe.load.Hdf5Shard.Blocks> shards = new ArrayList<>();
+        private final List<int[]> index = new ArrayList<>();
+
+        MultiHdf5(File[] files) {
+            java.util.Arrays.sort(files);
+            for (File f : files) {
+                dev.dlpipe.load.Hdf5Shard.Blocks b = new dev.dlpipe.load.Hdf5Shard.Blocks(f.toString(), 8192);
+                for (int i = 0; i < b.count(); i++) {
+                    index.add(new int[] {shards.size(), i});
+                }
+                shards.add(b);
+            }
+        }
+
+        @Override
+        public int count() {
+            return index.size();
+        }
+
+        @Override
+        public dev.dlpipe.load.TensorBlock read(int i) {
+            return shards.get(index.get(i)[0]).read(index.get(i)[1]);
+        }
+
+        @Override
+        public TensorSpec spec() {
+            return SPEC;
+        }
     }
 
     /** Several mmap shards as one block source, shard after shard. */

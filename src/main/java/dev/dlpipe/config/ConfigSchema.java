@@ -99,7 +99,10 @@ public final class ConfigSchema {
 
         add(ConfigKey.range("pack.shards", INT, 1, 100_000, "Parquet shard files per split"));
         add(ConfigKey.range("pack.row-group-mb", INT, 1, 1024, "target Parquet row-group size in MB"));
-        add(ConfigKey.listOf("pack.formats", "layouts written per shard (Parquet is what training reads)", "parquet", "mmap"));
+        add(ConfigKey.listOf("pack.formats", "layouts written per shard (Parquet is what training reads)",
+                "parquet", "mmap", "hdf5"));
+        add(ConfigKey.range("pack.hdf5-chunk-rows", INT, 1, 1_000_000, "rows per HDF5 chunk (the unit of reads)"));
+        add(ConfigKey.range("pack.hdf5-gzip", INT, 0, 9, "gzip level of the HDF5 datasets (0 = uncompressed)"));
 
         add(ConfigKey.oneOf("train.model", "network architecture", "mlp", "lenet"));
         add(ConfigKey.range("train.epochs", INT, 1, 10_000, "training epochs"));

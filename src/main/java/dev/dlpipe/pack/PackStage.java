@@ -46,6 +46,10 @@ public final class PackStage implements Stage {
                 .select("id", "label", "split", "features").as(Encoders.bean(TensorRow.class));
         int shards = ctx.config().integer("pack.shards");
         List<String> formats = ctx.config().list("pack.formats");
+        if (formats.contains("hdf5") && !dev.dlpipe.config.ConfigLoader.isLocal(ctx.output())) {
+            throw new dev.dlpipe.core.UserError("pack.formats includes hdf5, which libhdf5 writes to local files only; "
+                    + "the output " + ctx.output() + " is not local");
+        }
         if (!formats.contains("parquet")) {
             throw new dev.dlpipe.core.UserError("config key 'pack.formats' (" + ctx.config().origin("pack.formats")
                     + ") must include parquet: training and scoring read it");
@@ -63,6 +67,8 @@ public final class PackStage implements Stage {
             if (rows > 0) {
                 part.repartition((int) Math.min(shards, rows), col("id")).sortWithinPartitions("id")
                         .foreachPartition(new WriteShard(dir, formats.contains("mmap") ? Fs.child(ctx.out("mmap"), split) : null,
+                                formats.contains("hdf5") ? Fs.child(ctx.out("hdf5"), split) : null,
+                                ctx.config().integer("pack.hdf5-chunk-rows"), ctx.config().integer("pack.hdf5-gzip"),
                                 spec, split, rowGroupBytes));
             }
             ShardIndex index = ShardIndex.of(dir);
@@ -77,6 +83,9 @@ public final class PackStage implements Stage {
             s.put("bytes", index.bytes());
             if (formats.contains("mmap") && rows > 0) {
                 s.put("mmap_rows", mmapRows(Fs.child(ctx.out("mmap"), split)));
+            }
+            if (formats.contains("hdf5") && rows > 0) {
+                s.put("hdf5_rows", hdf5Rows(Fs.child(ctx.out("hdf5"), split)));
             }
             perSplit.put(split, s);
         }
@@ -103,17 +112,36 @@ public final class PackStage implements Stage {
         return rows;
     }
 
+    private static long hdf5Rows(String splitDir) {
+        long rows = 0;
+        java.io.File[] files = new java.io.File(dev.dlpipe.config.ConfigLoader.stripFileScheme(splitDir))
+                .listFiles(f -> f.getName().startsWith("part-") && f.getName().endsWith(".h5"));
+        for (java.io.File f : files == null ? new java.io.File[0] : files) {
+            try (dev.dlpipe.load.Hdf5Shard.Blocks b = new dev.dlpipe.load.Hdf5Shard.Blocks(f.toString(), 1024)) {
+                rows += b.rows();
+            }
+        }
+        return rows;
+    }
+
     /** Writes one partition as one shard; a temporary name then a rename, so a retried task never leaves half a file. */
     static final class WriteShard implements ForeachPartitionFunction<TensorRow> {
         private final String dir;
         private final String mmapDir;
+        private final String hdf5Dir;
+        private final int hdf5ChunkRows;
+        private final int hdf5Gzip;
         private final TensorSpec spec;
         private final String split;
         private final long rowGroupBytes;
 
-        WriteShard(String dir, String mmapDir, TensorSpec spec, String split, long rowGroupBytes) {
+        WriteShard(String dir, String mmapDir, String hdf5Dir, int hdf5ChunkRows, int hdf5Gzip, TensorSpec spec,
+                   String split, long rowGroupBytes) {
             this.dir = dir;
             this.mmapDir = mmapDir;
+            this.hdf5Dir = hdf5Dir;
+            this.hdf5ChunkRows = hdf5ChunkRows;
+            this.hdf5Gzip = hdf5Gzip;
             this.spec = spec;
             this.split = split;
             this.rowGroupBytes = rowGroupBytes;
@@ -128,9 +156,13 @@ public final class PackStage implements Stage {
             String name = String.format("part-%05d.parquet", task.partitionId());
             Path tmp = new Path(dir, "_tmp-" + task.taskAttemptId() + "-" + name);
             Path mmapTmp = mmapDir == null ? null : new Path(mmapDir, "_tmp-" + task.taskAttemptId() + "-" + name);
+            Path hdf5Tmp = hdf5Dir == null ? null
+                    : new Path(hdf5Dir, "_tmp-" + task.taskAttemptId() + "-" + name.replace(".parquet", ".h5"));
             try (TensorShardWriter writer = new TensorShardWriter(tmp.toString(), spec, split, rowGroupBytes);
                  dev.dlpipe.load.MmapShard.Writer mmap = mmapTmp == null ? null
-                         : new dev.dlpipe.load.MmapShard.Writer(mmapTmp.toString(), spec)) {
+                         : new dev.dlpipe.load.MmapShard.Writer(mmapTmp.toString(), spec);
+                 dev.dlpipe.load.Hdf5Shard.Writer hdf5 = hdf5Tmp == null ? null
+                         : new dev.dlpipe.load.Hdf5Shard.Writer(hdf5Tmp.toString(), spec, hdf5ChunkRows, hdf5Gzip)) {
                 while (rows.hasNext()) {
                     TensorRow r = rows.next();
                     if (r.getFeatures().length != spec.featureSize()) {
@@ -141,11 +173,17 @@ public final class PackStage implements Stage {
                     if (mmap != null) {
                         mmap.write(r.getLabel(), r.getFeatures());
                     }
+                    if (hdf5 != null) {
+                        hdf5.write(r.getLabel(), r.getFeatures());
+                    }
                 }
             }
             publish(tmp, new Path(dir, name));
             if (mmapTmp != null) {
                 publish(mmapTmp, new Path(mmapDir, name.replace(".parquet", "")));
+            }
+            if (hdf5Tmp != null) {
+                publish(hdf5Tmp, new Path(hdf5Dir, name.replace(".parquet", ".h5")));
             }
         }
 

@@ -106,7 +106,7 @@ class ImageStagesSparkTest {
         assertEquals(0, a1.filter(col("split").notEqual("train").and(col("id").contains(AugmentImagesStage.COPY_MARK))).count(),
                 "only the training split is augmented");
 
-        Config packConfig = TestSpark.config("pack.shards=3", "pack.row-group-mb=1", "pack.formats=parquet,mmap");
+        Config packConfig = TestSpark.config("pack.shards=3", "pack.row-group-mb=1", "pack.formats=parquet,mmap,hdf5", "pack.hdf5-gzip=4");
         StageReport p = StageRunner.run(new PackStage(), spark, packConfig, List.of(dir.resolve("a1").toString()),
                 dir.resolve("pack").toString());
         long total = 0;
@@ -129,6 +129,14 @@ class ImageStagesSparkTest {
                         dev.dlpipe.load.BatchPolicy.inOrder(256))).forEach((k, v) -> fromMmap.merge(k, v, Integer::sum));
             }
             assertEquals(fromParquet, fromMmap);
+            java.util.Map<Integer, Integer> fromHdf5 = new java.util.HashMap<>();
+            for (java.io.File h5 : dir.resolve("pack/hdf5").resolve(split).toFile().listFiles(f -> f.getName().endsWith(".h5"))) {
+                try (dev.dlpipe.load.Hdf5Shard.Blocks b = new dev.dlpipe.load.Hdf5Shard.Blocks(h5.toString(), 100)) {
+                    labelCounts(new dev.dlpipe.load.EpochIterator(b, dev.dlpipe.load.BatchPolicy.inOrder(256)))
+                            .forEach((k, v) -> fromHdf5.merge(k, v, Integer::sum));
+                }
+            }
+            assertEquals(fromParquet, fromHdf5);
         }
         assertEquals(a1.count(), total);
         assertEquals(total, p.counts().out());
