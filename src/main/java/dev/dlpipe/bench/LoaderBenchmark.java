@@ -2,7 +2,9 @@ package dev.dlpipe.bench;
 
 import dev.dlpipe.image.TensorSpec;
 import dev.dlpipe.load.BatchPolicy;
+import dev.dlpipe.load.ConcatBlocks;
 import dev.dlpipe.load.EpochIterator;
+import dev.dlpipe.load.Hdf5Shard;
 import dev.dlpipe.load.MmapShard;
 import dev.dlpipe.load.ParquetBlocks;
 import dev.dlpipe.load.ShardIndex;
@@ -107,7 +109,8 @@ public final class LoaderBenchmark {
 
         BatchPolicy policy = new BatchPolicy(batch, false, 0, 0, false, 2);
         results.add(time("dlpipe Parquet loader", new EpochIterator(new ParquetBlocks(ShardIndex.of(dir.resolve("parquet").toString())), policy), mbPerRow));
-        results.add(time("dlpipe memory-mapped loader", new EpochIterator(new MultiMmap(parts(dir.resolve("mmap"))), policy), mbPerRow));
+        results.add(time("dlpipe memory-mapped loader", new EpochIterator(new ConcatBlocks(java.util.Arrays.stream(parts(dir.resolve("mmap")))
+                .map(p -> new MmapShard.Blocks(p.toString(), 8192)).toList()), policy), mbPerRow));
         try {
             CSVRecordReader reader = new CSVRecordReader(0, ',');
             reader.initialize(new FileSplit(dir.resolve("data.csv").toFile()));
@@ -118,7 +121,8 @@ public final class LoaderBenchmark {
             throw new IllegalStateException(e);
         }
         results.add(time("dlpipe HDF5 loader (libhdf5 hyperslabs of 8 chunks, uncompressed)",
-                new EpochIterator(new MultiHdf5(dir.resolve("hdf5").toFile().listFiles(f -> f.getName().endsWith(".h5"))), policy), mbPerRow));
+                new EpochIterator(new ConcatBlocks(java.util.Arrays.stream(sorted(dir.resolve("hdf5").toFile()
+                .listFiles(f -> f.getName().endsWith(".h5")))).map(f -> new Hdf5Shard.Blocks(f.toString(), 8192)).toList()), policy), mbPerRow));
 
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("rows", rows);
@@ -134,9 +138,12 @@ public final class LoaderBenchmark {
     }
 
     private static File[] parts(Path dir) {
-        File[] parts = dir.toFile().listFiles(f -> f.getName().startsWith("part-"));
-        java.util.Arrays.sort(parts);
-        return parts;
+        return sorted(dir.toFile().listFiles(f -> f.getName().startsWith("part-")));
+    }
+
+    private static File[] sorted(File[] files) {
+        java.util.Arrays.sort(files);
+        return files;
     }
 
     private static Map<String, Object> time(String name, DataSetIterator it, double mbPerRow) {
@@ -159,68 +166,5 @@ public final class LoaderBenchmark {
         System.out.printf(Locale.ROOT, "%-75s %,10d rows %8.2f s %,12.0f samples/s %,8.0f MB/s%n", name, rows, seconds,
                 rows / seconds, rows * mbPerRow / seconds);
         return r;
-    }
-
-    /** Several HDF5 shards as one block source, shard after shard. */
-    static final class MultiHdf5 implements EpochIterator.Blocks {
-        private final List<dev.dlpipe.load.Hdf5Shard.Blocks> shards = new ArrayList<>();
-        private final List<int[]> index = new ArrayList<>();
-
-        MultiHdf5(File[] files) {
-            java.util.Arrays.sort(files);
-            for (File f : files) {
-                dev.dlpipe.load.Hdf5Shard.Blocks b = new dev.dlpipe.load.Hdf5Shard.Blocks(f.toString(), 8192);
-                for (int i = 0; i < b.count(); i++) {
-                    index.add(new int[] {shards.size(), i});
-                }
-                shards.add(b);
-            }
-        }
-
-        @Override
-        public int count() {
-            return index.size();
-        }
-
-        @Override
-        public dev.dlpipe.load.TensorBlock read(int i) {
-            return shards.get(index.get(i)[0]).read(index.get(i)[1]);
-        }
-
-        @Override
-        public TensorSpec spec() {
-            return SPEC;
-        }
-    }
-
-    /** Several mmap shards as one block source, shard after shard. */
-    static final class MultiMmap implements EpochIterator.Blocks {
-        private final List<MmapShard.Blocks> shards = new ArrayList<>();
-        private final List<int[]> index = new ArrayList<>();
-
-        MultiMmap(File[] parts) {
-            for (File p : parts) {
-                MmapShard.Blocks b = new MmapShard.Blocks(p.toString(), 8192);
-                for (int i = 0; i < b.count(); i++) {
-                    index.add(new int[] {shards.size(), i});
-                }
-                shards.add(b);
-            }
-        }
-
-        @Override
-        public int count() {
-            return index.size();
-        }
-
-        @Override
-        public dev.dlpipe.load.TensorBlock read(int i) {
-            return shards.get(index.get(i)[0]).read(index.get(i)[1]);
-        }
-
-        @Override
-        public TensorSpec spec() {
-            return SPEC;
-        }
     }
 }

@@ -96,12 +96,8 @@ public final class CleanImagesStage implements Stage {
 
             Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
             Map<String, Object> metrics = new LinkedHashMap<>();
-            Map<String, Long> perSplit = new LinkedHashMap<>();
-            long out = 0;
-            for (Row r : written.groupBy("split").count().collectAsList()) {
-                perSplit.put(r.getString(0), r.getLong(1));
-                out += r.getLong(1);
-            }
+            Map<String, Long> perSplit = Splits.count(written);
+            long out = perSplit.values().stream().mapToLong(Long::longValue).sum();
             Row labels = written.agg(max("label"), countDistinct("label")).first();
             int numClasses = labels.isNullAt(0) ? 0 : labels.getInt(0) + 1;
             metrics.put("rows_per_split", perSplit);

@@ -19,6 +19,15 @@ public final class Splits {
     private Splits() {
     }
 
+    /** Rows per split of a written dataset (sorted by split name): what a stage reports and reconciles. */
+    public static java.util.Map<String, Long> count(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> written) {
+        java.util.Map<String, Long> perSplit = new java.util.LinkedHashMap<>();
+        for (org.apache.spark.sql.Row r : written.groupBy("split").count().orderBy("split").collectAsList()) {
+            perSplit.put(r.getString(0), r.getLong(1));
+        }
+        return perSplit;
+    }
+
     public static Column assign(Column key, long seed, double validation, double test) {
         Column bucket = pmod(xxhash64(lit(seed), key), lit(BUCKETS));
         return when(bucket.lt(Math.round(test * BUCKETS)), lit(TEST))

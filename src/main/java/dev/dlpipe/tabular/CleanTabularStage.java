@@ -149,12 +149,8 @@ public final class CleanTabularStage implements Stage {
             transformed.unpersist();
 
             Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
-            Map<String, Long> perSplit = new LinkedHashMap<>();
-            long out = 0;
-            for (Row r : written.groupBy("split").count().orderBy("split").collectAsList()) {
-                perSplit.put(r.getString(0), r.getLong(1));
-                out += r.getLong(1);
-            }
+            Map<String, Long> perSplit = Splits.count(written);
+            long out = perSplit.values().stream().mapToLong(Long::longValue).sum();
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("rows_per_split", perSplit);
             metrics.put("features", stats.layout().size());
