@@ -43,7 +43,7 @@ public final class LoaderBenchmark {
     }
 
     /** Writes {@code shards} shards of {@code rows} rows in total as Parquet, mmap and (for {@code csvRows}) CSV. */
-    static void generate(Path dir, long rows, int shards, long csvRows) throws IOException {
+    static void generate(Path dir, long rows, int shards, long csvRows, int rowGroupMb) throws IOException {
         int fs = SPEC.featureSize();
         float[] f = new float[fs];
         long perShard = (rows + shards - 1) / shards;
@@ -52,7 +52,7 @@ public final class LoaderBenchmark {
             for (int s = 0; s < shards; s++) {
                 String name = String.format("part-%05d", s);
                 try (TensorShardWriter pq = new TensorShardWriter(dir.resolve("parquet").resolve(name + ".parquet").toString(),
-                        SPEC, "train", 64L << 20);
+                        SPEC, "train", (long) rowGroupMb << 20);
                      MmapShard.Writer mm = new MmapShard.Writer(dir.resolve("mmap").resolve(name).toString(), SPEC);
                      dev.dlpipe.load.Hdf5Shard.Writer h5 = new dev.dlpipe.load.Hdf5Shard.Writer(
                              dir.resolve("hdf5").resolve(name + ".h5").toString(), SPEC, 1024, 0)) {
@@ -80,12 +80,13 @@ public final class LoaderBenchmark {
         Files.writeString(dir.resolve("COMPLETE"), rows + "," + shards + "," + csvRows);
     }
 
-    public static Map<String, Object> run(String work, long rows, int shards, long csvRows, int batch) throws IOException {
-        Path dir = Path.of(work, "loaders-" + rows);
+    public static Map<String, Object> run(String work, long rows, int shards, long csvRows, int batch, int rowGroupMb)
+            throws IOException {
+        Path dir = Path.of(work, "loaders-" + rows + "-rg" + rowGroupMb);
         if (!Files.exists(dir.resolve("COMPLETE"))) {
             Files.createDirectories(dir.resolve("parquet"));
             long t0 = System.nanoTime();
-            generate(dir, rows, shards, csvRows);
+            generate(dir, rows, shards, csvRows, rowGroupMb);
             System.out.printf(Locale.ROOT, "generated %,d rows (%.2f GB decoded) in %.0f s%n", rows,
                     rows * SPEC.featureSize() * 4 / 1e9, (System.nanoTime() - t0) / 1e9);
         }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 
 /** {@code dlpipe bench ...}: measurements that print the figure and its baseline side by side. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
-        subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class})
+        subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class,
+            BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -83,12 +84,55 @@ public final class BenchCommand {
         @Option(names = "--batch", defaultValue = "256", description = "batch size (default ${DEFAULT-VALUE})")
         int batch;
 
+        @Option(names = "--row-group-mb", defaultValue = "64", description = "Parquet row group size (default ${DEFAULT-VALUE})")
+        int rowGroupMb;
+
         @Option(names = "--work", defaultValue = "target/bench", description = "work directory (default ${DEFAULT-VALUE})")
         String work;
 
         @Override
         public Integer call() throws Exception {
-            System.out.println(Json.write(dev.dlpipe.bench.LoaderBenchmark.run(work, rows, shards, csvRows, batch)));
+            System.out.println(Json.write(dev.dlpipe.bench.LoaderBenchmark.run(work, rows, shards, csvRows, batch, rowGroupMb)));
+            return 0;
+        }
+    }
+
+    @Command(name = "loader-memory", mixinStandardHelpOptions = true,
+            description = "Peak RSS of the Parquet loader in a small-heap JVM: a prefix vs the whole bench loaders dataset.")
+    static final class LoaderMemory implements Callable<Integer> {
+        @Option(names = "--rows", defaultValue = "350000", description = "size of the bench loaders dataset to read")
+        long rows;
+
+        @Option(names = "--small-rows", defaultValue = "30000", description = "rows read for the small-dataset peak")
+        long smallRows;
+
+        @Option(names = "--heap", defaultValue = "100m", description = "child JVM heap (default ${DEFAULT-VALUE})")
+        String heap;
+
+        @Option(names = "--row-group-mb", defaultValue = "8", description = "row groups of the dataset to read (default ${DEFAULT-VALUE})")
+        int rowGroupMb;
+
+        @Option(names = "--work", defaultValue = "target/bench", description = "work directory (default ${DEFAULT-VALUE})")
+        String work;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println(Json.write(dev.dlpipe.bench.LoaderMemoryBenchmark.run(work, rows, smallRows, heap, rowGroupMb)));
+            return 0;
+        }
+    }
+
+    @Command(name = "loader-memory-child", hidden = true)
+    static final class LoaderMemoryChild implements Callable<Integer> {
+        @Option(names = "--dir", required = true)
+        String dir;
+
+        @Option(names = "--max-rows", required = true)
+        long maxRows;
+
+        @Override
+        public Integer call() throws Exception {
+            dev.dlpipe.bench.LoaderMemoryBenchmark.child(dir, maxRows, 256);
             return 0;
         }
     }

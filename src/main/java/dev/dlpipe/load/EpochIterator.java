@@ -69,9 +69,10 @@ public final class EpochIterator implements DataSetIterator {
                     q.put(END);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                } catch (RuntimeException e) {
+                } catch (Throwable e) { // Errors too: an OutOfMemoryError here must not leave the consumer waiting forever
                     q.clear();
-                    q.offer(e); // the consumer rethrows it
+                    q.offer(e instanceof RuntimeException re ? re
+                            : new IllegalStateException("batch prefetch failed: " + e, e)); // the consumer rethrows it
                 }
             }, "dlpipe-prefetch");
             thread.setDaemon(true);

@@ -99,6 +99,37 @@ class EpochIteratorTest {
     }
 
     @Test
+    void aFailureOnThePrefetchThreadReachesTheConsumerEvenIfItIsAnError() throws Exception {
+        MmapShard.Blocks good = shard(100);
+        EpochIterator.Blocks failing = new EpochIterator.Blocks() {
+            @Override
+            public int count() {
+                return good.count();
+            }
+
+            @Override
+            public TensorBlock read(int index) {
+                if (index == 3) {
+                    throw new OutOfMemoryError("simulated");
+                }
+                return good.read(index);
+            }
+
+            @Override
+            public TensorSpec spec() {
+                return good.spec();
+            }
+        };
+        EpochIterator it = new EpochIterator(failing, new BatchPolicy(50, false, 0, 0, false, 2));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> {
+            while (it.hasNext()) {
+                it.next();
+            }
+        });
+        assertTrue(e.getMessage().contains("simulated"), e.getMessage());
+    }
+
+    @Test
     void truncatedOrIncompleteShardsAreNamed() throws Exception {
         shard(100);
         try (RandomAccessFile f = new RandomAccessFile(dir.resolve("part-00000/features.f32").toFile(), "rw")) {
