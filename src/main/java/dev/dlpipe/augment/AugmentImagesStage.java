@@ -22,8 +22,6 @@ import org.apache.spark.sql.Row;
  */
 public final class AugmentImagesStage implements Stage {
 
-    public static final String COPY_MARK = RowCopies.COPY_MARK;
-
     @Override
     public String name() {
         return "augment";
@@ -78,17 +76,12 @@ public final class AugmentImagesStage implements Stage {
             float[] features = floats(row.getList(row.fieldIndex("features")));
             List<Row> out = new ArrayList<>(copies);
             for (int k = 0; k < copies; k++) {
-                SplittableRandom rnd = new SplittableRandom(copySeed(seed, id, k));
+                SplittableRandom rnd = new SplittableRandom(RowCopies.seed(seed, id, k));
                 float[] aug = ImageAugmenter.augment(features, spec.channels(), spec.height(), spec.width(), settings, rnd);
                 out.add(Augmentation.with(row, Map.of("id", RowCopies.copyId(id, k), "features", aug)));
             }
             return out.iterator();
         }
-    }
-
-    /** The random stream of copy {@code k} of row {@code id}: a function of (seed, id, k) only. */
-    public static long copySeed(long seed, String id, int k) {
-        return RowCopies.seed(seed, id, k);
     }
 
     private static float[] floats(List<Object> list) {

@@ -40,11 +40,7 @@ public final class StageCommand implements Callable<Integer> {
                     + "; see dlpipe " + stage + " --help");
         }
         Config config = configOptions.load(List.of());
-        for (String input : inputs) { // before Spark starts: a typo should cost a second, not a session
-            if (!dev.dlpipe.core.Fs.exists(input)) {
-                throw new dev.dlpipe.core.UserError(stage + ": input path does not exist: " + input);
-            }
-        }
+        StageRunner.checkInputs(stage, inputs);
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {
             StageReport report = StageRunner.run(Stages.create(stage, config.string("pipeline.data-kind")), spark, config, inputs, output);

@@ -58,7 +58,7 @@ public final class CompressStage implements Stage {
         ShardIndex test = ShardIndex.of(Fs.child(ctx.input(1), Splits.TEST));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         TrainSettings settings = TrainSettings.from(ctx.config());
-        JavaRDD<String> testRefs = test.rows() == 0 ? null : jsc.parallelize(test.minibatches(256), settings.workers());
+        JavaRDD<String> testRefs = test.rows() == 0 ? null : jsc.parallelize(test.minibatches(TrainStage.EVAL_BATCH), settings.workers());
 
         List<Map<String, Object>> variants = new ArrayList<>();
         String fp32File = ctx.out("model-fp32.zip");

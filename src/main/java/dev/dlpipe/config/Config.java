@@ -1,7 +1,6 @@
 package dev.dlpipe.config;
 
 import java.io.Serializable;
-import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -52,12 +51,6 @@ public final class Config implements Serializable {
     @SuppressWarnings("unchecked")
     public Map<String, String> map(String key) {
         return (Map<String, String>) raw(key);
-    }
-
-    /** A path value, or null when the value is empty (unset). */
-    public Path path(String key) {
-        String s = string(key);
-        return s == null || s.isEmpty() ? null : Path.of(s);
     }
 
     /** Which layer (file or command-line flag) the key's value came from. */

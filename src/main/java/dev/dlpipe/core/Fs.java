@@ -86,6 +86,15 @@ public final class Fs {
         return fs(path).open(path);
     }
 
+    /** Copies one file (any file systems), replacing the target. */
+    public static void copy(String from, String to) {
+        try (InputStream in = open(from); OutputStream out = create(to)) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+        }
+    }
+
     public static long size(String p) {
         Path path = path(p);
         try {

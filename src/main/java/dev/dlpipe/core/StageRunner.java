@@ -23,12 +23,10 @@ public final class StageRunner {
     }
 
     public static StageReport run(Stage stage, SparkSession spark, Config config, List<String> inputs, String output) {
+        checkInputs(stage.name(), inputs);
         List<String> qualifiedInputs = new ArrayList<>();
         List<Map<String, Object>> fingerprints = new ArrayList<>();
         for (String input : inputs) {
-            if (!Fs.exists(input)) {
-                throw new UserError(stage.name() + ": input path does not exist: " + input);
-            }
             qualifiedInputs.add(Fs.qualify(input));
             fingerprints.add(Fingerprint.of(input));
         }
@@ -64,6 +62,15 @@ public final class StageRunner {
         } finally {
             spark.sparkContext().removeSparkListener(progress);
             spark.sparkContext().clearJobGroup();
+        }
+    }
+
+    /** Every input must exist; the CLI calls this before starting Spark so a typo costs a second, not a session. */
+    public static void checkInputs(String stage, List<String> inputs) {
+        for (String input : inputs) {
+            if (!Fs.exists(input)) {
+                throw new UserError(stage + ": input path does not exist: " + input);
+            }
         }
     }
 

@@ -13,8 +13,6 @@ import dev.dlpipe.image.TensorSpec;
 import dev.dlpipe.train.Models;
 import dev.dlpipe.train.TrainStage;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,9 +58,7 @@ public final class ExportStage implements Stage {
         }
         String int8 = Fs.child(in, CompressStage.INT8);
         if (Fs.exists(int8)) {
-            try (InputStream from = Fs.open(int8); OutputStream to = Fs.create(ctx.out(CompressStage.INT8))) {
-                from.transferTo(to);
-            }
+            Fs.copy(int8, ctx.out(CompressStage.INT8));
             files.add(file("dlpipe-int8", CompressStage.INT8, ctx.out(CompressStage.INT8)));
         }
 

@@ -7,9 +7,6 @@ import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -33,14 +30,11 @@ public final class AugmentTextStage implements Stage {
     }
 
     @Override
-    public StageResult run(StageContext ctx) throws IOException {
+    public StageResult run(StageContext ctx) {
         Config c = ctx.config();
         Dataset<Row> data = Augmentation.input(ctx);
         int copies = c.integer("augment.copies");
-        try (InputStream in = Fs.open(Fs.child(ctx.input(0), "labels.json"));
-             OutputStream out = Fs.create(ctx.out("labels.json"))) {
-            in.transferTo(out);
-        }
+        Fs.copy(Fs.child(ctx.input(0), "labels.json"), ctx.out("labels.json"));
         return Augmentation.run(ctx, data, new Copies(copies, c.number("augment.text.delete-probability"),
                         c.integer("augment.text.swaps"), c.integer("run.seed")),
                 Augmentation.training(data).count() * copies, Map.of("copies_per_train_row", copies));

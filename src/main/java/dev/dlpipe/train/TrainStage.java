@@ -37,7 +37,8 @@ public final class TrainStage implements Stage {
 
     private static final Logger LOG = LoggerFactory.getLogger(TrainStage.class);
     public static final String MODEL = "model.zip";
-    static final int EVAL_BATCH = 256;
+    /** Rows per minibatch when evaluating (larger than training batches: no gradients are kept). */
+    public static final int EVAL_BATCH = 256;
 
     @Override
     public String name() {

@@ -103,7 +103,7 @@ class ImageStagesSparkTest {
         Dataset<Row> a2 = spark.read().parquet(dir.resolve("a2/data").toString());
         assertEquals(a1.count(), a2.count());
         assertEquals(0, a1.except(a2).count(), "augmented rows depend only on (seed, id, copy)");
-        assertEquals(0, a1.filter(col("split").notEqual("train").and(col("id").contains(AugmentImagesStage.COPY_MARK))).count(),
+        assertEquals(0, a1.filter(col("split").notEqual("train").and(col("id").contains(dev.dlpipe.augment.RowCopies.COPY_MARK))).count(),
                 "only the training split is augmented");
 
         Config packConfig = TestSpark.config("pack.shards=3", "pack.row-group-mb=1", "pack.formats=parquet,mmap,hdf5", "pack.hdf5-gzip=4");

@@ -2,7 +2,7 @@ package dev.dlpipe.image;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.dlpipe.augment.AugmentImagesStage;
+import dev.dlpipe.augment.RowCopies;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -23,12 +23,12 @@ class ImageAugmenterTest {
     @Test
     void sameKeySameCopyDifferentKeyDifferentCopy() {
         float[] img = image(3, 12, 10);
-        long s1 = AugmentImagesStage.copySeed(42, "img-1", 0);
+        long s1 = RowCopies.seed(42, "img-1", 0);
         float[] a = ImageAugmenter.augment(img, 3, 12, 10, ALL, new SplittableRandom(s1));
         float[] b = ImageAugmenter.augment(img, 3, 12, 10, ALL, new SplittableRandom(s1));
         assertArrayEquals(a, b);
-        float[] c = ImageAugmenter.augment(img, 3, 12, 10, ALL, new SplittableRandom(AugmentImagesStage.copySeed(42, "img-1", 1)));
-        float[] d = ImageAugmenter.augment(img, 3, 12, 10, ALL, new SplittableRandom(AugmentImagesStage.copySeed(43, "img-1", 0)));
+        float[] c = ImageAugmenter.augment(img, 3, 12, 10, ALL, new SplittableRandom(RowCopies.seed(42, "img-1", 1)));
+        float[] d = ImageAugmenter.augment(img, 3, 12, 10, ALL, new SplittableRandom(RowCopies.seed(43, "img-1", 0)));
         assertFalse(java.util.Arrays.equals(a, c));
         assertFalse(java.util.Arrays.equals(a, d));
         for (float v : a) {
