@@ -108,7 +108,7 @@ public final class LoaderBenchmark {
         }
         results.add(result("raw sequential read", bytes / (SPEC.featureSize() * 4L), (System.nanoTime() - t0) / 1e9, mbPerRow));
 
-        BatchPolicy policy = new BatchPolicy(batch, false, 0, 0, false, 2);
+        BatchPolicy policy = new BatchPolicy(batch, false, 0, 0, false, 2).withReusedBuffers();
         results.add(time("dlpipe Parquet loader", new EpochIterator(new ParquetBlocks(ShardIndex.of(dir.resolve("parquet").toString())), policy), mbPerRow));
         results.add(time("dlpipe memory-mapped loader", new EpochIterator(new ConcatBlocks(java.util.Arrays.stream(parts(dir.resolve("mmap")))
                 .map(p -> new MmapShard.Blocks(p.toString(), 8192)).toList()), policy), mbPerRow));

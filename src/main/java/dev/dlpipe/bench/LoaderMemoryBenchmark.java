@@ -27,7 +27,7 @@ public final class LoaderMemoryBenchmark {
     /** In the child JVM: iterate up to {@code maxRows} rows, then print rows read and peak RSS in kB. */
     public static void child(String parquetDir, long maxRows, int batch) throws IOException {
         EpochIterator it = new EpochIterator(new ParquetBlocks(ShardIndex.of(parquetDir)),
-                new BatchPolicy(batch, true, 1, 4096, false, 2));
+                new BatchPolicy(batch, true, 1, 4096, false, 2).withReusedBuffers());
         long rows = 0;
         double checksum = 0;
         while (it.hasNext() && rows < maxRows) {

@@ -112,8 +112,9 @@ public final class CompressStage implements Stage {
             return null;
         }
         DistributedTrainer evaluator = new ParameterAveragingTrainer(jsc, net, settings);
-        Evaluation e = (Evaluation) evaluator.evaluate(testRefs, new ParquetMinibatchLoader(),
-                new Evaluation(net.layerSize(net.getnLayers() - 1)))[0];
+        int classes = net.layerSize(net.getnLayers() - 1);
+        Evaluation e = (Evaluation) evaluator.evaluate(testRefs, new ParquetMinibatchLoader(classes),
+                new Evaluation(classes))[0];
         return Evaluations.round(e.accuracy());
     }
 

@@ -1,5 +1,6 @@
 package dev.dlpipe.load;
 
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -27,11 +28,12 @@ public final class Batches {
             throw new IllegalArgumentException("rows " + from + ".." + (from + rows) + " outside a block of "
                     + block.rows());
         }
-        int fs = block.featureSize();
-        INDArray features = Nd4j.create(java.util.Arrays.copyOfRange(block.features(), from * fs, (from + rows) * fs),
-                new long[] {rows, fs}, 'c');
-        int[] labels = java.util.Arrays.copyOfRange(block.labels(), from, from + rows);
-        INDArray oneHot = oneHot(labels, rows, numClasses);
-        return new DataSet(features, oneHot);
+        INDArray features = Nd4j.createUninitialized(DataType.FLOAT, rows, block.featureSize());
+        block.copyRows(from, rows, features.data().asNio(), 0);
+        int[] labels = new int[rows];
+        for (int i = 0; i < rows; i++) {
+            labels[i] = block.label(from + i);
+        }
+        return new DataSet(features, oneHot(labels, rows, numClasses));
     }
 }

@@ -1,8 +1,6 @@
 package dev.dlpipe.load;
 
 import dev.dlpipe.image.TensorSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -33,12 +31,8 @@ public final class BlockCache {
                 return e;
             }
         }
-        Entry loaded;
-        try (TensorShardReader reader = new TensorShardReader(shard)) {
-            loaded = new Entry(reader.spec(), reader.read(rowGroup));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close " + shard, e);
-        }
+        TensorShardReader reader = new TensorShardReader(shard);
+        Entry loaded = new Entry(reader.spec(), reader.read(rowGroup));
         synchronized (CACHE) {
             if (CACHE.put(key, loaded) == null) {
                 bytes += loaded.block().bytes();

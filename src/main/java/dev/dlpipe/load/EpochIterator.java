@@ -1,8 +1,7 @@
 package dev.dlpipe.load;
 
 import dev.dlpipe.image.TensorSpec;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -10,7 +9,6 @@ import java.util.NoSuchElementException;
 import java.util.Random;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import java.util.function.IntFunction;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -46,6 +44,7 @@ public final class EpochIterator implements DataSetIterator {
     private Thread thread;
     private BlockingQueue<Object> queue;
     private DataSet next;
+    private INDArray handedOut; // the pooled features array of the batch the consumer holds
 
     public EpochIterator(Blocks blocks, BatchPolicy policy) {
         this.blocks = blocks;
@@ -54,7 +53,8 @@ public final class EpochIterator implements DataSetIterator {
     }
 
     private void start() {
-        producer = new BatchProducer(blocks, policy, epoch);
+        producer = new BatchProducer(blocks, policy, epoch, policy.reuseBuffers() ? new BatchPool(policy) : null);
+        handedOut = null;
         next = null;
         if (policy.prefetch() > 0) {
             queue = new ArrayBlockingQueue<>(policy.prefetch());
@@ -88,8 +88,13 @@ public final class EpochIterator implements DataSetIterator {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            if (thread.isAlive()) {
+                thread = null;
+                return; // still copying from its block: unmapping that now could crash the JVM; the GC will do it
+            }
             thread = null;
         }
+        producer.finish();
     }
 
     @Override
@@ -128,6 +133,13 @@ public final class EpochIterator implements DataSetIterator {
         }
         DataSet ds = next;
         next = null;
+        if (handedOut != null) {
+            producer.pool.free.offer(handedOut); // the consumer is done with its previous batch
+            handedOut = null;
+        }
+        if (producer.pool != null && producer.pool.owns(ds.getFeatures())) {
+            handedOut = ds.getFeatures();
+        }
         if (preProcessor != null) {
             preProcessor.preProcess(ds);
         }
@@ -186,6 +198,44 @@ public final class EpochIterator implements DataSetIterator {
         return null;
     }
 
+    /** Feature arrays for full batches: at most prefetch + 2 exist (queued, being filled, held by the consumer). */
+    static final class BatchPool {
+        final java.util.concurrent.BlockingQueue<INDArray> free;
+        private final java.util.Set<INDArray> all = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        private final int max;
+        private final long batch;
+
+        BatchPool(BatchPolicy policy) {
+            this.max = policy.prefetch() + 2;
+            this.free = new ArrayBlockingQueue<>(max);
+            this.batch = policy.batchSize();
+        }
+
+        synchronized boolean owns(INDArray a) {
+            return all.contains(a);
+        }
+
+        INDArray take(int featureSize) {
+            INDArray a = free.poll();
+            if (a != null) {
+                return a;
+            }
+            synchronized (this) {
+                if (all.size() < max) {
+                    a = Nd4j.createUninitialized(DataType.FLOAT, batch, featureSize);
+                    all.add(a);
+                    return a;
+                }
+            }
+            try {
+                return free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for a free batch buffer", e);
+            }
+        }
+    }
+
     /**
      * Produces one epoch's batches on the calling thread. Blocks are visited in (shuffled) order; with shuffling,
      * examples pass through a buffer of {@code shuffleBuffer} slots from which a random one is emitted as each new
@@ -197,19 +247,24 @@ public final class EpochIterator implements DataSetIterator {
         private final List<Integer> order;
         private final Random random;
         private final int featureSize;
+        private final int rowBytes;
         private final int classes;
         private int blockPos;
         private TensorBlock block;
         private int row;
-        // shuffle buffer: example features and labels by slot
-        private final float[] bufFeatures;
+        // shuffle buffer: example feature bytes and labels by slot
+        private final ByteBuffer bufFeatures;
         private final int[] bufLabels;
         private int buffered;
 
-        BatchProducer(Blocks blocks, BatchPolicy policy, int epoch) {
+        final BatchPool pool;
+
+        BatchProducer(Blocks blocks, BatchPolicy policy, int epoch, BatchPool pool) {
             this.blocks = blocks;
+            this.pool = pool;
             this.policy = policy;
             this.featureSize = blocks.spec().featureSize();
+            this.rowBytes = featureSize * Float.BYTES;
             this.classes = blocks.spec().numClasses();
             this.order = new ArrayList<>();
             for (int i = 0; i < blocks.count(); i++) {
@@ -220,57 +275,70 @@ public final class EpochIterator implements DataSetIterator {
                 Collections.shuffle(order, random);
             }
             int slots = policy.shuffle() ? Math.max(1, policy.shuffleBuffer()) : 0;
-            this.bufFeatures = new float[slots * featureSize];
+            this.bufFeatures = ByteBuffer.allocateDirect(slots * rowBytes);
             this.bufLabels = new int[slots];
         }
 
         /**
-         * The next batch, or null at the end of the epoch. Rows are copied once, straight into the off-heap buffer
-         * of the batch's features array (a heap batch array plus Nd4j.create would copy every byte twice).
+         * The next batch, or null at the end of the epoch. Rows are copied once, as bytes, from the block (a mapped
+         * page run, say) straight into the off-heap buffer of the batch's features array.
          */
         DataSet next() {
             int batch = policy.batchSize();
-            INDArray features = Nd4j.createUninitialized(DataType.FLOAT, batch, featureSize);
-            FloatBuffer target = features.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            INDArray features = pool != null ? pool.take(featureSize)
+                    : Nd4j.createUninitialized(DataType.FLOAT, batch, featureSize);
+            ByteBuffer target = features.data().asNio();
             int[] labels = new int[batch];
             int n = 0;
-            while (n < batch && nextExample(target, labels, n)) {
-                n++;
+            if (!policy.shuffle()) {
+                while (n < batch && advance()) { // whole runs of rows from one block at a time
+                    int run = Math.min(batch - n, block.rows() - row);
+                    block.copyRows(row, run, target, n * rowBytes);
+                    for (int i = 0; i < run; i++) {
+                        labels[n + i] = block.label(row + i);
+                    }
+                    row += run;
+                    n += run;
+                }
+            } else {
+                while (n < batch && nextShuffled(target, labels, n)) {
+                    n++;
+                }
             }
             if (n == 0 || (n < batch && policy.dropLast())) {
+                recycle(features);
+                finish();
                 return null;
             }
-            if (n < batch) {
+            if (n < batch) { // a partial batch gets its own array; the pooled one goes back
+                INDArray full = features;
                 features = features.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).dup('c');
+                recycle(full);
             }
             return new DataSet(features, Batches.oneHot(labels, n, classes));
         }
 
-        /** Writes the next example of the epoch into row {@code i} of the batch; false at the end. */
-        private boolean nextExample(FloatBuffer target, int[] labels, int i) {
-            target.position(i * featureSize);
-            if (!policy.shuffle()) {
-                if (!advance()) {
-                    return false;
-                }
-                target.put(block.features(), row * featureSize, featureSize);
-                labels[i] = block.labels()[row];
-                row++;
-                return true;
+        private void recycle(INDArray features) {
+            if (pool != null) {
+                pool.free.offer(features);
             }
+        }
+
+        /** Writes a random example of the shuffle buffer into row {@code i} of the batch; false at the end. */
+        private boolean nextShuffled(ByteBuffer target, int[] labels, int i) {
             int slots = bufLabels.length;
             while (buffered < slots && advance()) { // fill the buffer
-                System.arraycopy(block.features(), row * featureSize, bufFeatures, buffered * featureSize, featureSize);
-                bufLabels[buffered++] = block.labels()[row++];
+                block.copyRow(row, bufFeatures, buffered * rowBytes);
+                bufLabels[buffered++] = block.label(row++);
             }
             if (buffered == 0) {
                 return false;
             }
             int pick = random.nextInt(buffered);
-            target.put(bufFeatures, pick * featureSize, featureSize);
+            target.put(i * rowBytes, bufFeatures, pick * rowBytes, rowBytes);
             labels[i] = bufLabels[pick];
             buffered--; // move the last buffered example into the emitted slot
-            System.arraycopy(bufFeatures, buffered * featureSize, bufFeatures, pick * featureSize, featureSize);
+            bufFeatures.put(pick * rowBytes, bufFeatures, buffered * rowBytes, rowBytes);
             bufLabels[pick] = bufLabels[buffered];
             return true;
         }
@@ -278,6 +346,10 @@ public final class EpochIterator implements DataSetIterator {
         /** Makes sure {@code block[row]} is a valid example; false when every block has been read. */
         private boolean advance() {
             while (block == null || row >= block.rows()) {
+                if (block != null) {
+                    block.release(); // every row of it has been copied out
+                    block = null;
+                }
                 if (blockPos >= order.size()) {
                     return false;
                 }
@@ -285,6 +357,14 @@ public final class EpochIterator implements DataSetIterator {
                 row = 0;
             }
             return true;
+        }
+
+        /** Releases the current block when an epoch ends early (drop-last) or is abandoned. */
+        void finish() {
+            if (block != null) {
+                block.release();
+                block = null;
+            }
         }
     }
 }

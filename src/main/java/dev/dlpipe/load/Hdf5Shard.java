@@ -219,25 +219,29 @@ public final class Hdf5Shard {
             count[0] = n;
             long[] start = new long[featureDims.length];
             start[0] = first;
-            float[] values = new float[n * fs];
             try {
-                readFeatures(count, start, values);
-                return new TensorBlock(n, fs, values, readLabels(first, n));
+                FloatPointer values = readFeatures(count, start, (long) n * fs);
+                return TensorBlock.packed(n, fs, values.asByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN),
+                        readLabels(first, n), values::close);
             } catch (RuntimeException e) {
                 throw new UserError(path + ": cannot read rows " + first + ".." + (first + n) + ": " + e.getMessage(), e);
             }
         }
 
-        /** One hyperslab of whole rows, converted to float32 by libhdf5 whatever the stored type. */
-        private void readFeatures(long[] count, long[] start, float[] values) {
+        /** One hyperslab of whole rows into native memory, converted to float32 by libhdf5 whatever the stored type. */
+        private FloatPointer readFeatures(long[] count, long[] start, long values) {
             synchronized (LIBHDF5) {
                 DataSpace fileSpace = features.getSpace();
                 fileSpace.selectHyperslab(H5S_SELECT_SET, count, start);
-                try (FloatPointer buffer = new FloatPointer(values.length)) {
+                FloatPointer buffer = new FloatPointer(values);
+                try {
                     features.read(buffer, PredType.NATIVE_FLOAT(), new DataSpace(count.length, count), fileSpace,
                             DSetMemXferPropList.DEFAULT());
-                    buffer.get(values);
+                } catch (RuntimeException e) {
+                    buffer.close();
+                    throw e;
                 }
+                return buffer;
             }
         }
 

@@ -13,9 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.MappedByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -118,19 +116,18 @@ public final class MmapShard {
         public TensorBlock read(int index) {
             long first = (long) index * rowsPerBlock;
             int n = (int) Math.min(rowsPerBlock, rows - first);
-            int fs = spec.featureSize();
-            float[] features = new float[n * fs];
-            int[] labels = new int[n];
-            try (FileChannel f = FileChannel.open(dir.resolve(FEATURES), StandardOpenOption.READ);
-                 FileChannel l = FileChannel.open(dir.resolve(LABELS), StandardOpenOption.READ)) {
-                MappedByteBuffer fb = f.map(FileChannel.MapMode.READ_ONLY, first * fs * Float.BYTES, (long) n * fs * Float.BYTES);
-                fb.order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(features);
-                MappedByteBuffer lb = l.map(FileChannel.MapMode.READ_ONLY, first * 4, (long) n * 4);
-                lb.order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(labels);
+            int rowBytes = spec.featureSize() * Float.BYTES;
+            try {
+                MappedByteBuffer labelBytes = MappedFile.map(dir.resolve(LABELS), first * 4, (long) n * 4);
+                int[] labels = new int[n];
+                labelBytes.asIntBuffer().get(labels);
+                MappedFile.unmapper(labelBytes).run();
+                // features stay mapped: rows are copied from the page cache straight into the batch
+                MappedByteBuffer features = MappedFile.map(dir.resolve(FEATURES), first * rowBytes, (long) n * rowBytes);
+                return TensorBlock.packed(n, spec.featureSize(), features, labels, MappedFile.unmapper(features));
             } catch (IOException e) {
                 throw new UncheckedIOException(dir + ": cannot map rows " + first + ".." + (first + n), e);
             }
-            return new TensorBlock(n, fs, features, labels);
         }
     }
 }

@@ -10,6 +10,13 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 public final class ParquetMinibatchLoader implements DataSetLoader {
 
+    private final int numClasses;
+
+    /** {@code numClasses}: of the whole dataset (one shard of inferred layout may not hold the largest label). */
+    public ParquetMinibatchLoader(int numClasses) {
+        this.numClasses = numClasses;
+    }
+
     @Override
     public DataSet load(Source source) {
         return load(source.getPath());
@@ -18,6 +25,6 @@ public final class ParquetMinibatchLoader implements DataSetLoader {
     public DataSet load(String refString) {
         MinibatchRef ref = MinibatchRef.parse(refString);
         BlockCache.Entry entry = BlockCache.get(ref.shard(), ref.rowGroup());
-        return Batches.slice(entry.block(), ref.from(), ref.rows(), entry.spec().numClasses());
+        return Batches.slice(entry.block(), ref.from(), ref.rows(), numClasses);
     }
 }

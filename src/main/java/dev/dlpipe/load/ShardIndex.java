@@ -41,20 +41,24 @@ public record ShardIndex(String dir, List<Shard> shards, TensorSpec spec) {
             Arrays.sort(files, (a, b) -> a.getPath().getName().compareTo(b.getPath().getName()));
             for (FileStatus st : files) {
                 String uri = fs.makeQualified(st.getPath()).toString();
-                try (TensorShardReader reader = new TensorShardReader(uri)) {
-                    if (spec == null) {
-                        spec = reader.spec();
-                    } else if (!spec.equals(reader.spec())) {
-                        throw new UserError(uri + ": tensor spec " + reader.spec() + " differs from " + spec
-                                + " of the other shards in " + dir);
-                    }
-                    List<BlockMetaData> groups = reader.rowGroups();
-                    long[] rows = new long[groups.size()];
-                    for (int i = 0; i < rows.length; i++) {
-                        rows[i] = groups.get(i).getRowCount();
-                    }
-                    shards.add(new Shard(uri, st.getLen(), rows));
+                TensorShardReader reader = new TensorShardReader(uri);
+                TensorSpec s = reader.spec();
+                if (spec != null && !reader.specFromFooter() && spec.featureSize() == s.featureSize()) {
+                    // inferred from label statistics: one shard may simply not hold the largest class
+                    spec = new TensorSpec(s.channels(), s.height(), s.width(), s.normalize(),
+                            Math.max(spec.numClasses(), s.numClasses()));
+                } else if (spec == null) {
+                    spec = s;
+                } else if (!spec.equals(s)) {
+                    throw new UserError(uri + ": tensor spec " + reader.spec() + " differs from " + spec
+                            + " of the other shards in " + dir);
                 }
+                List<BlockMetaData> groups = reader.rowGroups();
+                long[] rows = new long[groups.size()];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = groups.get(i).getRowCount();
+                }
+                shards.add(new Shard(uri, st.getLen(), rows));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + dir, e);

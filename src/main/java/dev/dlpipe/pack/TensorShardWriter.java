@@ -40,6 +40,8 @@ public final class TensorShardWriter implements Closeable {
         this.writer = new Builder(HadoopOutputFile.fromPath(path, conf), TensorShardFormat.footer(spec, split))
                 .withConf(conf)
                 .withRowGroupSize(rowGroupBytes)
+                // several pages per row group even when row groups are small, so readers see page boundaries
+                .withPageSize((int) Math.max(4096, Math.min(1 << 20, rowGroupBytes / 8)))
                 .withCompressionCodec(CompressionCodecName.UNCOMPRESSED) // float noise barely compresses; reads stay cheap
                 .withDictionaryEncoding(false)
                 .withWriteMode(ParquetFileWriter.Mode.OVERWRITE)

@@ -61,7 +61,7 @@ public final class TrainStage implements Stage {
         }
         TensorSpec spec = train.spec();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
-        ParquetMinibatchLoader loader = new ParquetMinibatchLoader();
+        ParquetMinibatchLoader loader = new ParquetMinibatchLoader(spec.numClasses());
 
         MultiLayerNetwork net = new MultiLayerNetwork(ModelFactory.build(s, spec));
         net.init();

@@ -67,6 +67,29 @@ class EpochIteratorTest {
     }
 
     @Test
+    void reusedBatchBuffersGiveTheSameEpochsFromAFewArrays() throws Exception {
+        BatchPolicy fresh = new BatchPolicy(40, true, 11, 100, false, 2);
+        EpochIterator reference = new EpochIterator(shard(100), fresh);
+        EpochIterator reusing = new EpochIterator(shard(100), fresh.withReusedBuffers());
+        for (int e = 0; e < 2; e++) {
+            Set<Object> arrays = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            List<Integer> rows = new ArrayList<>();
+            while (reusing.hasNext()) {
+                DataSet ds = reusing.next();
+                arrays.add(ds.getFeatures());
+                for (int r = 0; r < ds.numExamples(); r++) {
+                    rows.add(Math.round(ds.getFeatures().getFloat(r, 0)));
+                }
+            }
+            assertEquals(epoch(reference), rows, "epoch " + e);
+            // 25 full batches and one partial: the full ones share at most prefetch + 2 arrays
+            assertTrue(arrays.size() <= 2 + 2 + 1, "distinct feature arrays: " + arrays.size());
+            reference.reset();
+            reusing.reset();
+        }
+    }
+
+    @Test
     void shuffleIsAPermutationFixedBySeedAndEpoch() throws Exception {
         BatchPolicy policy = new BatchPolicy(32, true, 7, 200, false, 0);
         EpochIterator it = new EpochIterator(shard(100), policy);

@@ -49,6 +49,13 @@ class TensorShardRoundTripTest {
         assertEquals(2100, index.rows());
         assertEquals(SPEC, index.spec());
         assertTrue(index.rowGroups() > 3, "row groups: " + index.rowGroups());
+        TensorShardReader reader = new TensorShardReader(index.shards().get(0).uri());
+        TensorBlock plain = reader.readPlainPages(0);
+        assertNotNull(plain, "pack's layout takes the plain-page route");
+        assertTrue(reader.rowGroups().get(0).getColumns().stream()
+                .anyMatch(c -> c.getTotalUncompressedSize() > 4 * 2048), "several pages per row group");
+        assertEquals(value(0, 0), plain.feature(0, 0));
+        plain.release();
 
         List<DataSet> viaIterator = new ArrayList<>();
         EpochIterator it = new EpochIterator(new ParquetBlocks(index), BatchPolicy.inOrder(64));
@@ -63,7 +70,7 @@ class TensorShardRoundTripTest {
         }
         assertEquals(2100, again, "reset() starts a new epoch");
 
-        ParquetMinibatchLoader loader = new ParquetMinibatchLoader();
+        ParquetMinibatchLoader loader = new ParquetMinibatchLoader(index.spec().numClasses());
         List<DataSet> viaRefs = new ArrayList<>();
         for (String ref : index.minibatches(64)) {
             viaRefs.add(loader.load(new PathSource(ref)));
@@ -117,6 +124,6 @@ class TensorShardRoundTripTest {
         dev.dlpipe.sampledata.ImageSetWriter.write(foreign.resolve("images.parquet").toString(), 5, 1);
         assertTrue(assertThrows(UserError.class,
                 () -> new TensorShardReader(foreign.resolve("images.parquet").toString()))
-                .getMessage().contains("not a dlpipe tensor shard"));
+                .getMessage().contains("images.parquet: tensor shard has no column 'features'"));
     }
 }
