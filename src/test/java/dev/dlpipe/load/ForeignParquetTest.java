@@ -114,6 +114,47 @@ class ForeignParquetTest {
         assertTrue(e2.getMessage().contains("part-") && e2.getMessage().contains("null element"), e2.getMessage());
     }
 
+    /**
+     * Files written by pyarrow 25 (src/test/resources/fixtures/make_pyarrow_fixtures.py): list&lt;float32&gt; with our
+     * shape keys in the schema metadata (snappy, dictionaries), fixed_size_list&lt;float64&gt; without metadata (zstd,
+     * v2 pages), and our binary layout (plain, uncompressed: the mapped route on pyarrow's page headers).
+     */
+    @Test
+    void pyarrowWrittenFilesReadExactly() throws Exception {
+        record Fixture(String file, TensorSpec spec, int rowGroups, boolean plainRoute) {
+        }
+        List<Fixture> fixtures = List.of(
+                new Fixture("pyarrow_list_float32.parquet", new TensorSpec(2, 3, 4, "unit", 5), 3, false),
+                new Fixture("pyarrow_fixed_list_float64_v2.parquet", new TensorSpec(1, 1, 24, "none", 5), 2, false),
+                new Fixture("pyarrow_binary_plain.parquet", new TensorSpec(2, 3, 4, "unit", 5), 4, true));
+        for (Fixture f : fixtures) {
+            Path shardDir = dir.resolve(f.file().replace(".parquet", ""));
+            java.nio.file.Files.createDirectories(shardDir);
+            try (java.io.InputStream in = getClass().getResourceAsStream("/fixtures/" + f.file())) {
+                assertNotNull(in, f.file());
+                java.nio.file.Files.copy(in, shardDir.resolve("part-00000.parquet"));
+            }
+            ShardIndex index = ShardIndex.of(shardDir.toString());
+            assertEquals(f.spec(), index.spec(), f.file());
+            assertEquals(f.rowGroups(), index.rowGroups(), f.file());
+            TensorShardReader reader = new TensorShardReader(index.shards().get(0).uri());
+            TensorBlock plain = reader.readPlainPages(0);
+            assertEquals(f.plainRoute(), plain != null, f.file() + " route");
+            EpochIterator it = new EpochIterator(new ParquetBlocks(index), BatchPolicy.inOrder(32));
+            int i = 0;
+            while (it.hasNext()) {
+                DataSet ds = it.next();
+                for (int r = 0; r < ds.numExamples(); r++, i++) {
+                    for (int j = 0; j < 24; j++) {
+                        assertEquals(value(i, j), ds.getFeatures().getFloat(r, j), 0f, f.file() + " row " + i);
+                    }
+                    assertEquals(1f, ds.getLabels().getFloat(r, i % 5), 0f, f.file() + " label " + i);
+                }
+            }
+            assertEquals(100, i, f.file());
+        }
+    }
+
     /** The two-level list of older writers (Spark's legacy format, Hive, parquet-avro): {@code repeated float array}. */
     @Test
     void legacyTwoLevelListsReadExactly() throws Exception {
