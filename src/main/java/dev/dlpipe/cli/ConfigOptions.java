@@ -20,6 +20,9 @@ public final class ConfigOptions {
     @Option(names = "--set", paramLabel = "KEY=VALUE", description = "override one key, e.g. --set train.epochs=3")
     List<String> overrides = new ArrayList<>();
 
+    @Option(names = "--resume", description = "train: continue from the newest checkpoint (= --set train.resume=true)")
+    boolean resume;
+
     @Option(names = "--print-config", description = "print the effective configuration with each value's origin")
     boolean printConfig;
 
@@ -32,7 +35,11 @@ public final class ConfigOptions {
         }
         layers.addAll(extra);
         layers.addAll(files);
-        Config config = ConfigLoader.load(layers, overrides);
+        List<String> sets = new ArrayList<>(overrides);
+        if (resume) {
+            sets.add("train.resume=true");
+        }
+        Config config = ConfigLoader.load(layers, sets);
         if (printConfig) {
             config.asMap().forEach((k, v) -> System.out.printf("%-40s %-30s # %s%n", k, v, config.origin(k)));
         }

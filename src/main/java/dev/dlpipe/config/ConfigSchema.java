@@ -116,6 +116,24 @@ public final class ConfigSchema {
         add(ConfigKey.range("train.dropout", DOUBLE, 0, 0.95, "dropout probability on hidden layers (0 = off)"));
         add(ConfigKey.range("train.hidden-units", INT, 1, 65_536, "units per hidden dense layer"));
         add(ConfigKey.range("train.hidden-layers", INT, 1, 64, "hidden dense layers of the MLP"));
+        add(ConfigKey.oneOf("train.dtype", "network data type (float16/bfloat16: mixed precision on GPUs)",
+                "float32", "float16", "bfloat16"));
+        add(ConfigKey.oneOf("train.lr-schedule", "learning rate per epoch", "constant", "step", "exponential", "cosine"));
+        add(ConfigKey.range("train.lr-decay", DOUBLE, 1e-6, 1, "factor per step (step) or per epoch (exponential)"));
+        add(ConfigKey.range("train.lr-step-epochs", INT, 1, 10_000, "epochs per step of the step schedule"));
+        add(ConfigKey.range("train.warmup-epochs", INT, 0, 10_000, "epochs of linear warmup before the schedule"));
+        add(ConfigKey.range("train.min-learning-rate", DOUBLE, 0, 10, "floor of every schedule (cosine ends here)"));
+        add(ConfigKey.oneOf("train.monitor", "validation metric for plateau and early stopping", "val_loss",
+                "val_accuracy"));
+        add(ConfigKey.range("train.min-delta", DOUBLE, 0, 1, "smallest change of the monitored metric that counts"));
+        add(ConfigKey.range("train.plateau-patience", INT, 0, 10_000,
+                "epochs without improvement before the rate is cut (0 = off)"));
+        add(ConfigKey.range("train.plateau-factor", DOUBLE, 1e-6, 1, "rate multiplier on a plateau"));
+        add(ConfigKey.range("train.early-stopping-patience", INT, 0, 10_000,
+                "epochs without improvement before training stops and the best epoch is kept (0 = off)"));
+        add(ConfigKey.of("train.resume", BOOLEAN, "continue from the newest checkpoint (also: --resume)"));
+        add(ConfigKey.of("train.checkpoint-dir", STRING, "checkpoint directory (empty: OUTPUT-checkpoints beside the output)"));
+        add(ConfigKey.range("train.checkpoint-keep", INT, 1, 10_000, "newest checkpoints kept (the best epoch is kept too)"));
 
         add(ConfigKey.range("compress.prune-sparsity", DOUBLE, 0, 0.99, "fraction of weights zeroed by magnitude pruning"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));

@@ -4,8 +4,11 @@ import dev.dlpipe.config.Config;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
-/** What a running stage gets: Spark, the effective config, its qualified input paths and its staging output dir. */
-public record StageContext(SparkSession spark, Config config, List<String> inputs, String output) {
+/**
+ * What a running stage gets: Spark, the effective config, its qualified input paths, its staging output dir, and the
+ * final output path (for state that must outlive a crash of this run, such as training checkpoints).
+ */
+public record StageContext(SparkSession spark, Config config, List<String> inputs, String output, String target) {
 
     public String input(int i) {
         return inputs.get(i);

@@ -40,7 +40,7 @@ public final class StageRunner {
         LOG.info("[{}] started: inputs {} -> {}", stage.name(), qualifiedInputs, out.target());
         StageResult result;
         try {
-            result = stage.run(new StageContext(spark, config, List.copyOf(qualifiedInputs), out.staging()));
+            result = stage.run(new StageContext(spark, config, List.copyOf(qualifiedInputs), out.staging(), out.target()));
             result.counts().reconcile(stage.name());
             double wall = (System.nanoTime() - t0) / 1e9;
             Fs.writeString(Fs.child(out.staging(), MANIFEST),

@@ -12,8 +12,11 @@ import org.nd4j.evaluation.IEvaluation;
  */
 public interface DistributedTrainer {
 
-    /** One pass over the given minibatches, updating {@link #network()}. */
-    void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader);
+    /**
+     * One pass over the given minibatches, updating {@link #network()}. Any randomness of the implementation is
+     * seeded from (seed, epoch), so epoch {@code epoch} of a resumed run matches the uninterrupted run.
+     */
+    void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader, int epoch);
 
     /** Evaluates the current network on the executors and merges the results. */
     IEvaluation[] evaluate(JavaRDD<String> minibatches, DataSetLoader loader, IEvaluation... evaluations);

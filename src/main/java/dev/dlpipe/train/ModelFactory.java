@@ -26,6 +26,7 @@ public final class ModelFactory {
     public static MultiLayerConfiguration build(TrainSettings s, TensorSpec spec) {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(s.seed())
+                .dataType(dataType(s.dataType()))
                 .updater(updater(s))
                 .weightInit(WeightInit.RELU);
         if (s.l2() > 0) {
@@ -65,6 +66,16 @@ public final class ModelFactory {
             b.dropOut(1 - s.dropout()); // DL4J takes the probability of keeping a unit
         }
         return b.build();
+    }
+
+    /** float32, or half precision (float16 / bfloat16) for GPUs with tensor cores; same code path on CPU. */
+    static org.nd4j.linalg.api.buffer.DataType dataType(String name) {
+        return switch (name) {
+            case "float32" -> org.nd4j.linalg.api.buffer.DataType.FLOAT;
+            case "float16" -> org.nd4j.linalg.api.buffer.DataType.HALF;
+            case "bfloat16" -> org.nd4j.linalg.api.buffer.DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException("unknown train.dtype " + name);
+        };
     }
 
     static IUpdater updater(TrainSettings s) {

@@ -19,30 +19,34 @@ import org.nd4j.linalg.dataset.DataSet;
 public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     private static final int EVAL_BATCH = 256;
-    private final SparkDl4jMultiLayer sparkNet;
     private final TrainSettings settings;
     private final JavaSparkContext jsc;
-    private final ParameterAveragingTrainingMaster master;
+    private MultiLayerNetwork network;
 
     public ParameterAveragingTrainer(JavaSparkContext jsc, MultiLayerNetwork network, TrainSettings settings) {
         this.settings = settings;
         this.jsc = jsc;
-        this.master = new ParameterAveragingTrainingMaster.Builder(settings.workers(),
-                settings.batchSize())
+        this.network = network;
+    }
+
+    /** A training master per epoch: its random state (repartitioning) then depends on the epoch, not on history. */
+    private ParameterAveragingTrainingMaster master(int epoch) {
+        return new ParameterAveragingTrainingMaster.Builder(settings.workers(), settings.batchSize())
                 .batchSizePerWorker(settings.batchSize())
                 .averagingFrequency(settings.averagingFrequency())
                 .workerPrefetchNumBatches(settings.prefetch())
                 .repartionData(Repartition.Always)
                 .saveUpdater(true)
-                .rngSeed(settings.seed())
+                .rngSeed(settings.seed() * 1_000_003L + epoch)
                 .collectTrainingStats(false)
                 .build();
-        this.sparkNet = new SparkDl4jMultiLayer(jsc, network, master);
     }
 
     @Override
-    public void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader) {
+    public void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader, int epoch) {
+        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, network, master(epoch));
         sparkNet.fitPaths(minibatches, loader);
+        network = sparkNet.getNetwork();
     }
 
     @Override
@@ -59,7 +63,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
      * "Op.Z argument was closed before call".
      */
     private SparkDl4jMultiLayer evaluator() {
-        return new SparkDl4jMultiLayer(jsc, sparkNet.getNetwork().clone(), master);
+        return new SparkDl4jMultiLayer(jsc, network.clone(), master(0));
     }
 
     private static JavaRDD<DataSet> load(JavaRDD<String> minibatches, DataSetLoader loader) {
@@ -73,7 +77,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     @Override
     public MultiLayerNetwork network() {
-        return sparkNet.getNetwork();
+        return network;
     }
 
     @Override

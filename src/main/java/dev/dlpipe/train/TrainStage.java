@@ -40,6 +40,47 @@ public final class TrainStage implements Stage {
     /** Rows per minibatch when evaluating (larger than training batches: no gradients are kept). */
     public static final int EVAL_BATCH = 256;
 
+    /** metrics.jsonl (one line per epoch) and training-curve.html, rewritten after every epoch. */
+    private static void writeProgress(StageContext ctx, List<Map<String, Object>> history, String model) {
+        StringBuilder lines = new StringBuilder();
+        Map<String, List<Double>> curves = new LinkedHashMap<>();
+        for (Map<String, Object> line : history) {
+            lines.append(Json.writeLine(line)).append('\n');
+            for (String k : List.of("val_accuracy", "val_loss", "learning_rate", "samples_per_second")) {
+                if (line.get(k) instanceof Number n) {
+                    curves.computeIfAbsent(k.replace('_', ' '), x -> new ArrayList<>()).add(n.doubleValue());
+                }
+            }
+        }
+        Fs.writeString(ctx.out("metrics.jsonl"), lines.toString());
+        Fs.writeString(ctx.out("training-curve.html"), HtmlChart.page("Training: " + model, curves));
+    }
+
+    /** The train.* settings a checkpoint must share with the run that resumes it (not epochs or resume itself). */
+    private static Map<String, Object> resultConfig(StageContext ctx) {
+        Map<String, Object> m = new java.util.TreeMap<>(ctx.config().section("train"));
+        m.keySet().removeAll(List.of("train.epochs", "train.resume", "train.checkpoint-dir", "train.checkpoint-keep",
+                "train.early-stopping-patience", "train.workers", "train.prefetch"));
+        m.put("run.seed", ctx.config().integer("run.seed"));
+        return m;
+    }
+
+    private static void checkSameConfig(Checkpoints.Loaded resumed, Map<String, Object> now) {
+        Map<String, Object> then = map(resumed.state().get("train_config"));
+        for (Map.Entry<String, Object> e : now.entrySet()) {
+            Object was = then.get(e.getKey());
+            if (!String.valueOf(was).equals(String.valueOf(e.getValue()))) {
+                throw new UserError("--resume: checkpoint " + resumed.path() + " was trained with " + e.getKey() + "="
+                        + was + ", this run has " + e.getValue() + "; use the same value or start without --resume");
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return (Map<String, Object>) o;
+    }
+
     @Override
     public String name() {
         return "train";
@@ -63,49 +104,90 @@ public final class TrainStage implements Stage {
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         ParquetMinibatchLoader loader = new ParquetMinibatchLoader(spec.numClasses());
 
-        MultiLayerNetwork net = new MultiLayerNetwork(ModelFactory.build(s, spec));
-        net.init();
+        if (s.rules().active() && validation.rows() == 0) {
+            throw new UserError("train.plateau-patience / train.early-stopping-patience need a validation split, and "
+                    + ctx.input(0) + " has none (split.validation)");
+        }
+        Checkpoints checkpoints = new Checkpoints(s.checkpointDir().isEmpty() ? ctx.target() + "-checkpoints"
+                : s.checkpointDir(), s.checkpointKeep());
+        Map<String, Object> trainConfig = resultConfig(ctx);
+        MultiLayerNetwork net;
+        EpochRules.State rules = s.rules().start();
+        List<Map<String, Object>> history = new ArrayList<>();
+        int firstEpoch = 1;
+        Checkpoints.Loaded resumed = s.resume() ? checkpoints.latest() : null;
+        if (resumed != null) {
+            checkSameConfig(resumed, trainConfig);
+            net = resumed.network();
+            rules = EpochRules.State.fromMap(map(resumed.state().get("rules")));
+            for (Object line : (List<?>) resumed.state().get("history")) {
+                history.add(map(line));
+            }
+            firstEpoch = resumed.epoch() + 1;
+            LOG.info("[train] resuming after epoch {} from {}", resumed.epoch(), resumed.path());
+        } else {
+            if (s.resume()) {
+                LOG.info("[train] --resume: no checkpoint in {}, starting from epoch 1", checkpoints.dir());
+            }
+            net = new MultiLayerNetwork(ModelFactory.build(s, spec));
+            net.init();
+        }
         DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, s);
-        LOG.info("[train] {} on {} train rows ({} shards), model {} with {} parameters", trainer.describe(),
-                train.rows(), train.shards().size(), s.model(), net.numParams());
+        LOG.info("[train] {} on {} train rows ({} shards), model {} with {} parameters, checkpoints in {}",
+                trainer.describe(), train.rows(), train.shards().size(), s.model(), net.numParams(), checkpoints.dir());
 
         List<String> batches = train.minibatches(s.batchSize());
         JavaRDD<String> valRefs = validation.rows() == 0 ? null
                 : jsc.parallelize(validation.minibatches(EVAL_BATCH), s.workers());
-        List<Double> valAccuracy = new ArrayList<>();
-        List<Double> valLoss = new ArrayList<>();
-        List<Double> samplesPerSecond = new ArrayList<>();
-        StringBuilder metricsLines = new StringBuilder();
         long trainStart = System.nanoTime();
-        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+        int ranEpochs = 0;
+        for (int epoch = firstEpoch; epoch <= s.epochs() && !rules.stop(); epoch++) {
+            double rate = s.schedule().rate(epoch) * rules.rateFactor();
+            trainer.network().setLearningRate(rate);
             List<String> shuffled = new ArrayList<>(batches);
             Collections.shuffle(shuffled, new Random(s.seed() * 31 + epoch)); // new minibatch order each epoch
             long t0 = System.nanoTime();
-            trainer.fitEpoch(jsc.parallelize(shuffled, s.workers()), loader);
+            trainer.fitEpoch(jsc.parallelize(shuffled, s.workers()), loader, epoch);
             double seconds = (System.nanoTime() - t0) / 1e9;
-            double rate = train.rows() / seconds;
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("epoch", epoch);
+            line.put("learning_rate", rate);
             line.put("train_seconds", Evaluations.round(seconds));
-            line.put("samples_per_second", Math.round(rate));
+            line.put("samples_per_second", Math.round(train.rows() / seconds));
             if (valRefs != null) {
                 Evaluation eval = (Evaluation) trainer.evaluate(valRefs, loader, new Evaluation(spec.numClasses()))[0];
                 double loss = trainer.loss(valRefs, loader);
                 line.put("val_accuracy", Evaluations.round(eval.accuracy()));
                 line.put("val_macro_f1", Evaluations.round(eval.f1()));
                 line.put("val_loss", Evaluations.round(loss));
-                valAccuracy.add(eval.accuracy());
-                valLoss.add(loss);
+                Map<String, Object> detail = Evaluations.toMap(eval, spec.numClasses());
+                line.put("val_per_class", detail.get("per_class"));
+                line.put("val_confusion_matrix", detail.get("confusion_matrix"));
+                rules = s.rules().after(rules, epoch, "val_accuracy".equals(s.rules().monitor()) ? eval.accuracy() : loss);
             }
-            samplesPerSecond.add(rate);
-            metricsLines.append(Json.writeLine(line)).append('\n');
-            Fs.writeString(ctx.out("metrics.jsonl"), metricsLines.toString());
+            history.add(line);
+            writeProgress(ctx, history, s.model());
+            Map<String, Object> state = new LinkedHashMap<>();
+            state.put("epoch", epoch);
+            state.put("rules", rules.toMap());
+            state.put("history", history);
+            state.put("train_config", trainConfig);
+            String written = checkpoints.write(epoch, trainer.network(), state, rules.bestEpoch());
+            ranEpochs++;
             double elapsed = (System.nanoTime() - trainStart) / 1e9;
-            LOG.info("[train] epoch {}/{}: {} samples/s, val accuracy {}, val loss {}, ETA {}s", epoch, s.epochs(),
-                    Math.round(rate), line.get("val_accuracy"), line.get("val_loss"),
-                    Math.round(elapsed / epoch * (s.epochs() - epoch)));
+            LOG.info("[train] epoch {}/{}: lr {}, {} samples/s, val accuracy {}, val loss {}, ETA {}s; checkpoint {}",
+                    epoch, s.epochs(), String.format(java.util.Locale.ROOT, "%.3g", rate), line.get("samples_per_second"),
+                    line.get("val_accuracy"), line.get("val_loss"),
+                    Math.round(elapsed / ranEpochs * (s.epochs() - epoch)), written);
+            if (rules.stop()) {
+                LOG.info("[train] early stopping after epoch {}: no {} improvement since epoch {}", epoch,
+                        s.rules().monitor(), rules.bestEpoch());
+            }
         }
-
+        if (rules.stop() && rules.bestEpoch() > 0 && rules.bestEpoch() != history.size()) {
+            // keep the best epoch's weights, as early stopping promises
+            trainer = new ParameterAveragingTrainer(jsc, checkpoints.load(rules.bestEpoch()).network(), s);
+        }
         MultiLayerNetwork trained = trainer.network();
         try (OutputStream out = Fs.create(ctx.out(MODEL))) {
             ModelSerializer.writeModel(trained, out, true);
@@ -117,11 +199,16 @@ public final class TrainStage implements Stage {
         metrics.put("model", s.model());
         metrics.put("parameters", trained.numParams());
         metrics.put("train_rows", train.rows());
-        metrics.put("epochs", s.epochs());
-        metrics.put("train_seconds", Evaluations.round((System.nanoTime() - trainStart) / 1e9));
-        metrics.put("samples_per_second_last_epoch", Math.round(samplesPerSecond.get(samplesPerSecond.size() - 1)));
-        if (!valAccuracy.isEmpty()) {
-            metrics.put("val_accuracy", Evaluations.round(valAccuracy.get(valAccuracy.size() - 1)));
+        metrics.put("epochs", history.size());
+        metrics.put("resumed_after_epoch", resumed == null ? null : resumed.epoch());
+        metrics.put("early_stopped", rules.stop());
+        metrics.put("best_epoch", rules.bestEpoch() > 0 ? rules.bestEpoch() : null);
+        metrics.put("checkpoints", checkpoints.dir());
+        metrics.put("train_seconds_this_run", Evaluations.round((System.nanoTime() - trainStart) / 1e9));
+        Map<String, Object> last = history.get(history.size() - 1);
+        metrics.put("samples_per_second_last_epoch", last.get("samples_per_second"));
+        if (last.containsKey("val_accuracy")) {
+            metrics.put("val_accuracy", last.get("val_accuracy"));
         }
         Map<String, Object> evaluation = new LinkedHashMap<>();
         if (test.rows() > 0) {
@@ -132,13 +219,6 @@ public final class TrainStage implements Stage {
             metrics.put("test_macro_f1", Evaluations.round(eval.f1()));
         }
         Fs.writeString(ctx.out("evaluation.json"), Json.write(evaluation));
-        Map<String, List<Double>> curves = new LinkedHashMap<>();
-        if (!valAccuracy.isEmpty()) {
-            curves.put("validation accuracy", valAccuracy);
-            curves.put("validation loss", valLoss);
-        }
-        curves.put("training samples/s", samplesPerSecond);
-        Fs.writeString(ctx.out("training-curve.html"), HtmlChart.page("Training: " + s.model(), curves));
         return StageResult.of(Counts.notApplicable(), metrics);
     }
 }
