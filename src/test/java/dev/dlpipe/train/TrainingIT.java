@@ -1,0 +1,210 @@
+package dev.dlpipe.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipFile;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Training as users run it, through the project's own launchers: {@code ./run train} killed with SIGKILL after its
+ * first checkpoint and resumed with {@code --resume} (it must end bit-identical to an uninterrupted run), and a real
+ * standalone cluster (master + 2 workers from {@code jobs/cluster.sh}, spark.authenticate on) that trains through
+ * {@code jobs/train.sh} (SparkSubmit) while one of its executors is killed.
+ */
+class TrainingIT {
+
+    static final Path PROJECT = Path.of(System.getProperty("dlpipe.project.dir", ".")).toAbsolutePath();
+    static final Path WORK = PROJECT.resolve("target/it");
+    static final Path PACK = WORK.resolve("data/pack");
+
+    @BeforeAll
+    static void packTheSampleImages() throws Exception {
+        if (!Files.exists(PACK.resolve("_manifest.json"))) {
+            Process p = start(List.of("./run", "pipeline", "run", "pipelines/quickstart.yaml",
+                    "--set", "pipeline.stages=clean,pack", "--set", "run.dir=" + WORK.resolve("data")),
+                    Map.of(), WORK.resolve("data.log"));
+            assertEquals(0, waitFor(p, 300), "packing failed; see " + WORK.resolve("data.log"));
+        }
+    }
+
+    @Test
+    void aRunKilledAfterItsFirstCheckpointResumesToTheSameModel() throws Exception {
+        List<String> train = List.of("./run", "train", "--input", PACK.toString(), "--set", "train.epochs=3",
+                "--set", "train.workers=2");
+        Path full = WORK.resolve("resume/full");
+        Path killed = WORK.resolve("resume/killed");
+        deleteRecursively(WORK.resolve("resume"));
+
+        assertEquals(0, waitFor(start(concat(train, "--output", full.toString()), Map.of(),
+                WORK.resolve("resume-full.log")), 300));
+
+        Process p = start(concat(train, "--output", killed.toString()), Map.of(), WORK.resolve("resume-killed.log"));
+        Path firstCheckpoint = Path.of(killed + "-checkpoints", "epoch-0001", Checkpoints.STATE);
+        awaitFile(firstCheckpoint, p, 300);
+        killTree(p);
+        assertFalse(Files.exists(killed.resolve("model.zip")), "the killed run must not have published an output");
+        assertFalse(Files.exists(Path.of(killed + "-checkpoints", "epoch-0003")), "killed too late to test anything");
+
+        Path resumeLog = WORK.resolve("resume-resumed.log");
+        assertEquals(0, waitFor(start(concat(train, "--output", killed.toString(), "--resume"), Map.of(), resumeLog), 300));
+        assertTrue(Files.readString(resumeLog).contains("resuming after epoch"), "resumed from a checkpoint");
+        for (String entry : List.of("coefficients.bin", "updaterState.bin")) {
+            assertArrayEquals(entry(full.resolve("model.zip"), entry), entry(killed.resolve("model.zip"), entry),
+                    entry + " differs between the uninterrupted and the resumed run");
+        }
+        assertEquals(3, Files.readAllLines(killed.resolve("metrics.jsonl")).size(), "one metrics line per epoch");
+    }
+
+    @Test
+    void aStandaloneClusterTrainsThroughSparkSubmitAndSurvivesALostExecutor() throws Exception {
+        Path clusterDir = WORK.resolve("cluster");
+        deleteRecursively(clusterDir);
+        Map<String, String> env = new HashMap<>();
+        env.put("DLPIPE_CLUSTER_DIR", clusterDir.toString());
+        env.put("DLPIPE_MASTER_PORT", String.valueOf(freePort()));
+        env.put("DLPIPE_MASTER_UI_PORT", String.valueOf(freePort()));
+        env.put("DLPIPE_WORKER_UI_PORT", String.valueOf(freePort()));
+        assertEquals(0, waitFor(start(List.of("jobs/cluster.sh", "start", "--workers", "2", "--memory", "2g"), env,
+                WORK.resolve("cluster-start.log")), 180), "cluster start failed; see " + WORK.resolve("cluster-start.log"));
+        try {
+            Path auth = clusterDir.resolve("auth.properties");
+            assertTrue(Files.readString(auth).contains("spark.authenticate true"));
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(auth)), "the secret is readable by its owner only");
+            env.put("SPARK_MASTER", "spark://127.0.0.1:" + env.get("DLPIPE_MASTER_PORT"));
+            env.put("DLPIPE_SPARK_PROPERTIES", auth.toString());
+            env.put("SPARK_SUBMIT_ARGS", "--executor-memory 1g");
+            Path out = WORK.resolve("cluster-train");
+            deleteRecursively(out);
+            Process submit = start(List.of("jobs/train.sh", "--input", PACK.toString(), "--output", out.toString(),
+                    "--set", "train.epochs=3", "--set", "train.workers=2"), env,
+                    WORK.resolve("cluster-train.log"));
+            awaitFile(Path.of(out + "-checkpoints", "epoch-0001", Checkpoints.STATE), submit, 300);
+            List<ProcessHandle> executors = executorsUnder(clusterDir);
+            assertEquals(2, executors.size(), "one executor per worker");
+            assertFalse(Files.exists(Path.of(out + "-checkpoints", "epoch-0003")), "killed too late to test anything");
+            executors.get(0).destroyForcibly(); // SIGKILL: the worker reports it lost, Spark reruns its tasks
+            executors.get(0).onExit().get(30, TimeUnit.SECONDS);
+
+            assertEquals(0, waitFor(submit, 600), "training did not survive the lost executor; see "
+                    + WORK.resolve("cluster-train.log"));
+            assertTrue(Files.exists(out.resolve("model.zip")));
+            List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+            assertEquals(3, metrics.size());
+            double accuracy = Double.parseDouble(metrics.get(2).replaceAll(".*\"val_accuracy\":([0-9.]+).*", "$1"));
+            assertTrue(accuracy > 0.8, "validation accuracy after 3 epochs: " + accuracy);
+            assertTrue(Files.readString(WORK.resolve("cluster-train.log")).contains("Lost executor"),
+                    "the driver saw the executor go");
+            String workers = Files.readString(clusterDir.resolve("logs/worker-1.log"))
+                    + Files.readString(clusterDir.resolve("logs/worker-2.log"));
+            assertTrue(workers.contains("finished with state FAILED") || workers.contains("finished with state KILLED")
+                    || workers.contains("exited with code"), "a worker saw its executor die");
+        } finally {
+            waitFor(start(List.of("jobs/cluster.sh", "stop"), env, WORK.resolve("cluster-stop.log")), 60);
+        }
+        assertTrue(executorsUnder(clusterDir).isEmpty(), "stop leaves no executor behind");
+    }
+
+    // ---- helpers ----
+
+    static Process start(List<String> command, Map<String, String> env, Path log) throws IOException {
+        Files.createDirectories(log.getParent());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(PROJECT.toFile())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
+    }
+
+    static int waitFor(Process p, int seconds) throws InterruptedException {
+        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+            killTree(p);
+            fail("timed out after " + seconds + " s: " + p.info().commandLine().orElse("?"));
+        }
+        return p.exitValue();
+    }
+
+    static void awaitFile(Path file, Process p, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+        while (!Files.exists(file)) {
+            if (!p.isAlive()) {
+                fail("process ended (exit " + p.exitValue() + ") before " + file + " appeared");
+            }
+            if (System.nanoTime() > deadline) {
+                killTree(p);
+                fail("no " + file + " after " + seconds + " s");
+            }
+            Thread.sleep(200);
+        }
+    }
+
+    static void killTree(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
+        try {
+            p.onExit().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not kill " + p.pid(), e);
+        }
+    }
+
+    /** Executor JVMs started by this cluster's workers: they run in a work directory below the cluster dir. */
+    static List<ProcessHandle> executorsUnder(Path clusterDir) {
+        List<ProcessHandle> out = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(h -> {
+            String cmd = h.info().commandLine().orElse("");
+            if (cmd.contains("CoarseGrainedExecutorBackend")) {
+                try {
+                    Path cwd = Files.readSymbolicLink(Path.of("/proc", String.valueOf(h.pid()), "cwd"));
+                    if (cwd.startsWith(clusterDir)) {
+                        out.add(h);
+                    }
+                } catch (IOException e) {
+                    // ended meanwhile, or not ours to inspect
+                }
+            }
+        });
+        return out;
+    }
+
+    static byte[] entry(Path zip, String name) throws IOException {
+        try (ZipFile z = new ZipFile(zip.toFile())) {
+            return z.getInputStream(z.getEntry(name)).readAllBytes();
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static List<String> concat(List<String> base, String... more) {
+        List<String> all = new ArrayList<>(base);
+        all.addAll(List.of(more));
+        return all;
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+        for (Path sibling : List.of(Path.of(dir + "-checkpoints"))) {
+            if (Files.exists(sibling)) {
+                deleteRecursively(sibling);
+            }
+        }
+    }
+}
