@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code dlpipe bench ...}: measurements that print the figure and its baseline side by side. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
         subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class,
-            BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class})
+            BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class, BenchCommand.Train.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -26,10 +26,10 @@ public final class BenchCommand {
         @Option(names = "--work", defaultValue = "target/bench", description = "work directory (default ${DEFAULT-VALUE})")
         String work;
 
-        abstract Map<String, Object> measure(SparkSession spark, Config config);
+        abstract Map<String, Object> measure(SparkSession spark, Config config) throws Exception;
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             Config config = configOptions.load(List.of());
             SparkSession spark = SparkSessions.getOrCreate(config);
             try {
@@ -66,6 +66,27 @@ public final class BenchCommand {
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) {
             return AugmentImagesBenchmark.run(spark, config, work, rows);
+        }
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "Single-JVM fit vs parameter averaging (at several averaging frequencies) on this Spark master:"
+                    + " same model, data, seed and epochs; samples/s and test accuracy for each.")
+    static final class Train extends Bench {
+        @Option(names = "--input", description = "a pack output (default: the sample images, cleaned and packed once)")
+        String input;
+
+        @Option(names = "--frequencies", split = ",", defaultValue = "1,5,20",
+                description = "averaging frequencies to run (default ${DEFAULT-VALUE})")
+        int[] frequencies;
+
+        @Option(names = "--standalone", negatable = true, defaultValue = "true",
+                description = "also start a 2-worker standalone cluster (jobs/cluster.sh) and run the frequencies there")
+        boolean standalone;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
+            return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, standalone);
         }
     }
 

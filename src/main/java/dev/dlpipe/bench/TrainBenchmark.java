@@ -1,0 +1,163 @@
+package dev.dlpipe.bench;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Splits;
+import dev.dlpipe.core.StageRunner;
+import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.load.BatchPolicy;
+import dev.dlpipe.load.EpochIterator;
+import dev.dlpipe.load.ParquetBlocks;
+import dev.dlpipe.load.ParquetMinibatchLoader;
+import dev.dlpipe.load.ShardIndex;
+import dev.dlpipe.pipeline.Stages;
+import dev.dlpipe.train.DistributedTrainer;
+import dev.dlpipe.train.ModelFactory;
+import dev.dlpipe.train.ParameterAveragingTrainer;
+import dev.dlpipe.train.TrainSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.evaluation.classification.Evaluation;
+
+/**
+ * The same model, data, seed and epochs trained by a single JVM ({@code MultiLayerNetwork.fit} over our Parquet
+ * iterator) and by parameter averaging on the Spark session this runs in, at several averaging frequencies. Prints
+ * samples/s (median epoch after the first, so JIT and Spark warm-up are left out) and test accuracy for each.
+ */
+public final class TrainBenchmark {
+
+    private TrainBenchmark() {
+    }
+
+    /**
+     * Runs single JVM and parameter averaging on {@code spark} (local), then, if {@code standalone}, starts a cluster
+     * with jobs/cluster.sh (2 workers x 1 core, the same 2 cores), runs the frequencies there and stops it.
+     */
+    public static Map<String, Object> run(SparkSession spark, Config config, String work, String input, int[] frequencies,
+                                          boolean standalone) throws Exception {
+        String pack = input != null ? input : packSampleImages(spark, config, work);
+        TrainSettings s = TrainSettings.from(config);
+        ShardIndex train = ShardIndex.of(Fs.child(pack, Splits.TRAIN));
+        ShardIndex test = ShardIndex.of(Fs.child(pack, Splits.TEST));
+        TensorSpec spec = train.spec();
+        String master = spark.sparkContext().master();
+        System.out.printf(Locale.ROOT, "%,d train rows, %,d test rows, model %s, batch %d, %d epochs, Spark %s%n",
+                train.rows(), test.rows(), s.model(), s.batchSize(), s.epochs(), master);
+
+        List<Map<String, Object>> results = new ArrayList<>();
+        results.add(single(s, spec, train, test));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        for (int f : frequencies) {
+            results.add(distributed(jsc, withFrequency(s, f), spec, train, test, master));
+        }
+        if (standalone) {
+            spark.stop();
+            try (StandaloneCluster cluster = StandaloneCluster.start(Path.of(work, "train-bench", "cluster"))) {
+                SparkSession remote = cluster.session(config);
+                try {
+                    JavaSparkContext rjsc = JavaSparkContext.fromSparkContext(remote.sparkContext());
+                    for (int f : frequencies) {
+                        results.add(distributed(rjsc, withFrequency(s, f), spec, train, test, "standalone 2x1 core"));
+                    }
+                } finally {
+                    remote.stop();
+                }
+            }
+        }
+        double base = (double) results.get(0).get("samples_per_second");
+        for (Map<String, Object> r : results) {
+            r.put("vs_single_jvm", Math.round((double) r.get("samples_per_second") / base * 100) / 100.0);
+            System.out.printf(Locale.ROOT, "%-55s %10.0f samples/s  %5.2fx  test accuracy %.4f%n", r.get("route"),
+                    r.get("samples_per_second"), r.get("vs_single_jvm"), r.get("test_accuracy"));
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("pack", pack);
+        out.put("train_rows", train.rows());
+        out.put("epochs", s.epochs());
+        out.put("batch", s.batchSize());
+        out.put("workers", s.workers());
+        out.put("spark_master", master);
+        out.put("results", results);
+        return out;
+    }
+
+    private static Map<String, Object> single(TrainSettings s, TensorSpec spec, ShardIndex train, ShardIndex test) {
+        MultiLayerNetwork net = new MultiLayerNetwork(ModelFactory.build(s, spec));
+        net.init();
+        EpochIterator it = new EpochIterator(new ParquetBlocks(train),
+                new BatchPolicy(s.batchSize(), true, s.seed(), 4096, false, 2).withReusedBuffers());
+        List<Double> seconds = new ArrayList<>();
+        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+            net.setLearningRate(s.schedule().rate(epoch));
+            long t0 = System.nanoTime();
+            net.fit(it);
+            seconds.add((System.nanoTime() - t0) / 1e9);
+            it.reset();
+        }
+        Evaluation e = net.evaluate(new EpochIterator(new ParquetBlocks(test), BatchPolicy.inOrder(256)));
+        return result("single JVM MultiLayerNetwork.fit", seconds, train.rows(), e.accuracy());
+    }
+
+    private static Map<String, Object> distributed(JavaSparkContext jsc, TrainSettings s, TensorSpec spec,
+                                                   ShardIndex train, ShardIndex test, String master) {
+        MultiLayerNetwork net = new MultiLayerNetwork(ModelFactory.build(s, spec));
+        net.init();
+        DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, s);
+        ParquetMinibatchLoader loader = new ParquetMinibatchLoader(spec.numClasses());
+        List<String> batches = train.minibatches(s.batchSize());
+        List<Double> seconds = new ArrayList<>();
+        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+            trainer.network().setLearningRate(s.schedule().rate(epoch));
+            List<String> shuffled = new ArrayList<>(batches);
+            Collections.shuffle(shuffled, new Random(s.seed() * 31 + epoch));
+            long t0 = System.nanoTime();
+            trainer.fitEpoch(jsc.parallelize(shuffled, s.workers()), loader, epoch);
+            seconds.add((System.nanoTime() - t0) / 1e9);
+        }
+        Evaluation e = (Evaluation) trainer.evaluate(jsc.parallelize(test.minibatches(256), s.workers()), loader,
+                new Evaluation(spec.numClasses()))[0];
+        return result("parameter averaging on " + master + ", " + s.workers() + " workers, averaging every "
+                + s.averagingFrequency(), seconds, train.rows(), e.accuracy());
+    }
+
+    private static Map<String, Object> result(String route, List<Double> seconds, long rows, double accuracy) {
+        // the median epoch after the first: JIT and Spark warm-up stay out, and so does one noisy epoch
+        List<Double> warm = new ArrayList<>(seconds.size() > 1 ? seconds.subList(1, seconds.size()) : seconds);
+        Collections.sort(warm);
+        double mean = warm.size() % 2 == 1 ? warm.get(warm.size() / 2)
+                : (warm.get(warm.size() / 2 - 1) + warm.get(warm.size() / 2)) / 2;
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("route", route);
+        r.put("samples_per_second", (double) Math.round(rows / mean));
+        r.put("epoch_seconds", seconds.stream().map(x -> Math.round(x * 100) / 100.0).toList());
+        r.put("test_accuracy", Math.round(accuracy * 10000) / 10000.0);
+        return r;
+    }
+
+    private static TrainSettings withFrequency(TrainSettings s, int f) {
+        return new TrainSettings(s.model(), s.epochs(), s.batchSize(), s.workers(), f, s.prefetch(), s.updater(),
+                s.learningRate(), s.l2(), s.dropout(), s.hiddenUnits(), s.hiddenLayers(), s.seed(), s.dataType(),
+                s.schedule(), s.rules(), false, "", 1);
+    }
+
+    /** clean + pack of the committed sample images (once per work directory). */
+    private static String packSampleImages(SparkSession spark, Config config, String work) {
+        String clean = Path.of(work, "train-bench", "clean").toAbsolutePath().toString();
+        String pack = Path.of(work, "train-bench", "pack").toAbsolutePath().toString();
+        if (!Fs.exists(Fs.child(pack, "_manifest.json"))) {
+            String images = Path.of(System.getProperty("dlpipe.home", "."), "sample-data/images/images.parquet").toString();
+            StageRunner.run(Stages.create("clean", "image"), spark, config, List.of(images), clean);
+            StageRunner.run(Stages.create("pack", "image"), spark, config, List.of(clean), pack);
+        }
+        return pack;
+    }
+}
