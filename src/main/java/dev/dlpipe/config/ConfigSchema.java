@@ -135,6 +135,13 @@ public final class ConfigSchema {
         add(ConfigKey.of("train.checkpoint-dir", STRING, "checkpoint directory (empty: OUTPUT-checkpoints beside the output)"));
         add(ConfigKey.range("train.checkpoint-keep", INT, 1, 10_000, "newest checkpoints kept (the best epoch is kept too)"));
 
+        add(ConfigKey.of("memory.nd4j-max-bytes", STRING,
+                "ND4J off-heap limit per JVM (org.bytedeco.javacpp.maxbytes: 4g, 512m; empty = ND4J's default)"));
+        add(ConfigKey.of("memory.nd4j-max-physical-bytes", STRING,
+                "process size limit ND4J enforces (org.bytedeco.javacpp.maxphysicalbytes; empty = ND4J's default)"));
+        add(ConfigKey.of("memory.executor-overhead", STRING,
+                "spark.executor.memoryOverhead: off-heap room Spark reserves per executor (empty = Spark's default)"));
+
         add(ConfigKey.range("compress.prune-sparsity", DOUBLE, 0, 0.99, "fraction of weights zeroed by magnitude pruning"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
 

@@ -23,8 +23,45 @@ public final class SparkSessions {
                 conf.set(k, v);
             }
         });
+        applyMemory(config, conf);
         SparkSession spark = SparkSession.builder().config(conf).getOrCreate();
         Fs.useConf(spark.sparkContext().hadoopConfiguration());
+        ExecutorMemory.logOnce(); // the driver's own line (in local mode it is also the executor)
         return spark;
+    }
+
+    /**
+     * ND4J's off-heap limits go to the executors' JVM flags (and this JVM's properties, which take effect if ND4J
+     * has not loaded yet: in local mode the driver is the executor); the overhead goes to Spark, which sizes
+     * executor containers with it.
+     */
+    static void applyMemory(Config config, SparkConf conf) {
+        StringBuilder flags = new StringBuilder();
+        for (String[] k : new String[][] {{"memory.nd4j-max-bytes", "org.bytedeco.javacpp.maxbytes"},
+                {"memory.nd4j-max-physical-bytes", "org.bytedeco.javacpp.maxphysicalbytes"}}) {
+            String v = size(config, k[0]);
+            if (!v.isEmpty()) {
+                flags.append(" -D").append(k[1]).append('=').append(v);
+                if (System.getProperty(k[1]) == null) {
+                    System.setProperty(k[1], v);
+                }
+            }
+        }
+        if (flags.length() > 0) {
+            conf.set("spark.executor.extraJavaOptions", (conf.get("spark.executor.extraJavaOptions", "") + flags).trim());
+        }
+        String overhead = size(config, "memory.executor-overhead");
+        if (!overhead.isEmpty() && !conf.contains("spark.executor.memoryOverhead")) {
+            conf.set("spark.executor.memoryOverhead", overhead);
+        }
+    }
+
+    private static String size(Config config, String key) {
+        String v = config.string(key).trim();
+        if (!v.isEmpty() && !v.matches("(?i)\\d+[kmgt]?")) {
+            throw new UserError("config key " + key + " (" + config.origin(key) + "): '" + v
+                    + "' is not a size such as 512m or 4g");
+        }
+        return v;
     }
 }

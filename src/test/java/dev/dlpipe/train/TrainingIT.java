@@ -87,7 +87,8 @@ class TrainingIT {
             Path out = WORK.resolve("cluster-train");
             deleteRecursively(out);
             Process submit = start(List.of("jobs/train.sh", "--input", PACK.toString(), "--output", out.toString(),
-                    "--set", "train.epochs=3", "--set", "train.workers=2"), env,
+                    "--set", "train.epochs=3", "--set", "train.workers=2", "--set", "memory.nd4j-max-bytes=2g",
+                    "--set", "memory.executor-overhead=512m"), env,
                     WORK.resolve("cluster-train.log"));
             awaitFile(Path.of(out + "-checkpoints", "epoch-0001", Checkpoints.STATE), submit, 300);
             List<ProcessHandle> executors = executorsUnder(clusterDir);
@@ -107,6 +108,9 @@ class TrainingIT {
                     "the driver saw the executor go");
             String workers = Files.readString(clusterDir.resolve("logs/worker-1.log"))
                     + Files.readString(clusterDir.resolve("logs/worker-2.log"));
+            String executorLogs = executorStderr(clusterDir);
+            assertTrue(executorLogs.contains("ND4J off-heap max 2048 MB")
+                    && executorLogs.contains("spark.executor.memoryOverhead 512m"), "each executor logs its limits");
             assertTrue(workers.contains("finished with state FAILED") || workers.contains("finished with state KILLED")
                     || workers.contains("exited with code"), "a worker saw its executor die");
         } finally {
@@ -174,6 +178,16 @@ class TrainingIT {
             }
         });
         return out;
+    }
+
+    static String executorStderr(Path clusterDir) throws IOException {
+        StringBuilder all = new StringBuilder();
+        try (var files = Files.walk(clusterDir.resolve("work"))) {
+            for (Path f : files.filter(p -> p.getFileName().toString().equals("stderr")).toList()) {
+                all.append(Files.readString(f));
+            }
+        }
+        return all.toString();
     }
 
     static byte[] entry(Path zip, String name) throws IOException {
