@@ -35,7 +35,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                 .batchSizePerWorker(settings.batchSize())
                 .averagingFrequency(settings.averagingFrequency())
                 .workerPrefetchNumBatches(settings.prefetch())
-                .repartionData(Repartition.valueOf(System.getProperty("dlpipe.repartition", "Always")))
+                .repartionData(Repartition.Always)
                 .saveUpdater(true)
                 .rngSeed(settings.seed() * 1_000_003L + epoch)
                 .collectTrainingStats(false)
