@@ -91,32 +91,38 @@ public final class TrainBenchmark {
     }
 
     private static Map<String, Object> single(TrainSettings s, TensorSpec spec, ShardIndex train, ShardIndex test) {
-        MultiLayerNetwork net = new MultiLayerNetwork(ModelFactory.build(s, spec));
-        net.init();
+        org.deeplearning4j.nn.api.Model model = ModelFactory.create(s, spec);
         EpochIterator it = new EpochIterator(new ParquetBlocks(train),
                 new BatchPolicy(s.batchSize(), true, s.seed(), 4096, false, 2).withReusedBuffers());
         List<Double> seconds = new ArrayList<>();
         for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-            net.setLearningRate(s.schedule().rate(epoch));
             long t0 = System.nanoTime();
-            net.fit(it);
+            if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph g) {
+                g.setLearningRate(s.schedule().rate(epoch));
+                g.fit(it);
+            } else {
+                MultiLayerNetwork net = (MultiLayerNetwork) model;
+                net.setLearningRate(s.schedule().rate(epoch));
+                net.fit(it);
+            }
             seconds.add((System.nanoTime() - t0) / 1e9);
             it.reset();
         }
-        Evaluation e = net.evaluate(new EpochIterator(new ParquetBlocks(test), BatchPolicy.inOrder(256)));
-        return result("single JVM MultiLayerNetwork.fit", seconds, train.rows(), e.accuracy());
+        EpochIterator testIt = new EpochIterator(new ParquetBlocks(test), BatchPolicy.inOrder(256));
+        Evaluation e = model instanceof org.deeplearning4j.nn.graph.ComputationGraph g ? g.evaluate(testIt)
+                : ((MultiLayerNetwork) model).evaluate(testIt);
+        return result("single JVM fit", seconds, train.rows(), e.accuracy());
     }
 
     private static Map<String, Object> distributed(JavaSparkContext jsc, TrainSettings s, TensorSpec spec,
                                                    ShardIndex train, ShardIndex test, String master) {
-        MultiLayerNetwork net = new MultiLayerNetwork(ModelFactory.build(s, spec));
-        net.init();
+        org.deeplearning4j.nn.api.Model net = ModelFactory.create(s, spec);
         DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, s);
         ParquetMinibatchLoader loader = new ParquetMinibatchLoader(spec.numClasses());
         List<String> batches = train.minibatches(s.batchSize());
         List<Double> seconds = new ArrayList<>();
         for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-            trainer.network().setLearningRate(s.schedule().rate(epoch));
+            trainer.setLearningRate(s.schedule().rate(epoch));
             List<String> shuffled = new ArrayList<>(batches);
             Collections.shuffle(shuffled, new Random(s.seed() * 31 + epoch));
             long t0 = System.nanoTime();

@@ -104,7 +104,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("pack.hdf5-chunk-rows", INT, 1, 1_000_000, "rows per HDF5 chunk (the unit of reads)"));
         add(ConfigKey.range("pack.hdf5-gzip", INT, 0, 9, "gzip level of the HDF5 datasets (0 = uncompressed)"));
 
-        add(ConfigKey.oneOf("train.model", "network architecture", "mlp", "lenet"));
+        add(ConfigKey.oneOf("train.model", "network architecture (resnet: a small residual CNN, a ComputationGraph)",
+                "mlp", "lenet", "resnet"));
         add(ConfigKey.range("train.epochs", INT, 1, 10_000, "training epochs"));
         add(ConfigKey.range("train.batch-size", INT, 1, 65_536, "minibatch size per worker"));
         add(ConfigKey.range("train.workers", INT, 1, 4096, "parallel training workers (Spark tasks)"));
@@ -116,8 +117,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("train.dropout", DOUBLE, 0, 0.95, "dropout probability on hidden layers (0 = off)"));
         add(ConfigKey.range("train.hidden-units", INT, 1, 65_536, "units per hidden dense layer"));
         add(ConfigKey.range("train.hidden-layers", INT, 1, 64, "hidden dense layers of the MLP"));
-        add(ConfigKey.oneOf("train.dtype", "network data type (float16/bfloat16: mixed precision on GPUs)",
-                "float32", "float16", "bfloat16"));
+        add(ConfigKey.oneOf("train.dtype", "network data type (float16: half precision, for GPUs; DL4J M2 has no bfloat16 networks)",
+                "float32", "float16"));
         add(ConfigKey.oneOf("train.lr-schedule", "learning rate per epoch", "constant", "step", "exponential", "cosine"));
         add(ConfigKey.range("train.lr-decay", DOUBLE, 1e-6, 1, "factor per step (step) or per epoch (exponential)"));
         add(ConfigKey.range("train.lr-step-epochs", INT, 1, 10_000, "epochs per step of the step schedule"));

@@ -13,7 +13,7 @@ import java.util.UUID;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
 
 /**
@@ -40,7 +40,7 @@ public final class Checkpoints {
     }
 
     /** A loaded checkpoint: the network (with updater state) and the saved state map. */
-    public record Loaded(int epoch, String path, MultiLayerNetwork network, Map<String, Object> state) {
+    public record Loaded(int epoch, String path, Model network, Map<String, Object> state) {
     }
 
     static String name(int epoch) {
@@ -48,7 +48,7 @@ public final class Checkpoints {
     }
 
     /** Writes epoch {@code epoch}'s checkpoint atomically, then drops old ones (keeping the last few and {@code pinned}). */
-    public String write(int epoch, MultiLayerNetwork net, Map<String, Object> state, int pinned) throws IOException {
+    public String write(int epoch, Model net, Map<String, Object> state, int pinned) throws IOException {
         Path root = Fs.path(dir);
         FileSystem fs = Fs.fs(root);
         fs.mkdirs(root);
@@ -113,7 +113,8 @@ public final class Checkpoints {
         String path = Fs.child(dir, name(epoch));
         String model = Fs.child(path, MODEL);
         try (InputStream in = Fs.open(model)) {
-            MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(in, true);
+            Model net = Models.isGraph(model) ? ModelSerializer.restoreComputationGraph(in, true)
+                    : ModelSerializer.restoreMultiLayerNetwork(in, true);
             return new Loaded(epoch, path, net, Json.readMap(Fs.readString(Fs.child(path, STATE))));
         } catch (IOException | RuntimeException e) {
             throw new UserError(model + ": cannot read checkpoint (corrupt or truncated?): " + e.getMessage(), e);

@@ -2,7 +2,7 @@ package dev.dlpipe.train;
 
 import org.apache.spark.api.java.JavaRDD;
 import org.deeplearning4j.core.loader.DataSetLoader;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.evaluation.IEvaluation;
 
 /**
@@ -24,7 +24,11 @@ public interface DistributedTrainer {
     /** Average loss of the current network over the minibatches, computed on the executors. */
     double loss(JavaRDD<String> minibatches, DataSetLoader loader);
 
-    MultiLayerNetwork network();
+    /** The network being trained: a MultiLayerNetwork or a ComputationGraph. */
+    Model network();
+
+    /** Sets the learning rate of every layer for the next epoch. */
+    void setLearningRate(double rate);
 
     /** A short description for logs and manifests (which route, which settings). */
     String describe();

@@ -17,13 +17,35 @@ import org.nd4j.linalg.learning.config.RmsProp;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Network configurations from training settings: an MLP and a LeNet-style CNN over flat CHW input. */
+/**
+ * Networks from training settings, all over flat CHW input: an MLP and a LeNet-style CNN (MultiLayerNetwork), and a
+ * small residual CNN with batch normalization (ComputationGraph: its skip connections need a graph).
+ */
 public final class ModelFactory {
 
     private ModelFactory() {
     }
 
-    public static MultiLayerConfiguration build(TrainSettings s, TensorSpec spec) {
+    /** Whether {@code train.model} is built as a ComputationGraph. */
+    public static boolean isGraph(String model) {
+        return "resnet".equals(model);
+    }
+
+    /** The initialized network for the settings: a MultiLayerNetwork or, for resnet, a ComputationGraph. */
+    public static org.deeplearning4j.nn.api.Model create(TrainSettings s, TensorSpec spec) {
+        if (isGraph(s.model())) {
+            org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(
+                    residual(s, spec));
+            g.init();
+            return g;
+        }
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
+                build(s, spec));
+        net.init();
+        return net;
+    }
+
+    private static NeuralNetConfiguration.Builder base(TrainSettings s) {
         NeuralNetConfiguration.Builder base = new NeuralNetConfiguration.Builder()
                 .seed(s.seed())
                 .dataType(dataType(s.dataType()))
@@ -37,7 +59,62 @@ public final class ModelFactory {
                 base.l2(s.l2());
             }
         }
-        NeuralNetConfiguration.ListBuilder list = base.list();
+        return base;
+    }
+
+    /**
+     * A small ResNet: a 3x3 stem, one residual block at full resolution, 2x2 max pooling, a second block with a
+     * 1x1 projection on the skip path (channels double), global average pooling, a dense layer and softmax. Every
+     * convolution is followed by batch normalization; "same" padding keeps the skip shapes equal.
+     */
+    public static org.deeplearning4j.nn.conf.ComputationGraphConfiguration residual(TrainSettings s, TensorSpec spec) {
+        var g = base(s).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same).graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutionalFlat(spec.height(), spec.width(), spec.channels()));
+        conv(g, "stem", 16, 3, "in");
+        String x = residualBlock(g, "b1", 16, "stem-act", "stem-act");
+        g.addLayer("pool", new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX).kernelSize(2, 2)
+                .stride(2, 2).build(), x);
+        g.addLayer("b2-proj", new ConvolutionLayer.Builder(1, 1).nOut(32).activation(Activation.IDENTITY).build(), "pool");
+        x = residualBlock(g, "b2", 32, "pool", "b2-proj");
+        g.addLayer("gap", new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                org.deeplearning4j.nn.conf.layers.PoolingType.AVG).build(), x);
+        g.addLayer("dense", dense(s), "gap");
+        g.addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(spec.numClasses())
+                .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build(), "dense");
+        return g.setOutputs("out").build();
+    }
+
+    /** conv -> batch norm -> relu; the relu output is {@code name + "-act"}. */
+    private static void conv(org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder g, String name,
+                             int channels, int kernel, String input) {
+        g.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel).nOut(channels).activation(Activation.IDENTITY)
+                .build(), input);
+        g.addLayer(name + "-bn", new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().build(), name);
+        g.addLayer(name + "-act", new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                .activation(Activation.RELU).build(), name + "-bn");
+    }
+
+    /** relu(skip + bn(conv(relu(bn(conv(input)))))); returns the name of the block's output. */
+    private static String residualBlock(org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder g,
+                                        String name, int channels, String input, String skip) {
+        conv(g, name + "-c1", channels, 3, input);
+        g.addLayer(name + "-c2", new ConvolutionLayer.Builder(3, 3).nOut(channels).activation(Activation.IDENTITY)
+                .build(), name + "-c1-act");
+        g.addLayer(name + "-c2-bn", new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().build(),
+                name + "-c2");
+        g.addVertex(name + "-add", new org.deeplearning4j.nn.conf.graph.ElementWiseVertex(
+                org.deeplearning4j.nn.conf.graph.ElementWiseVertex.Op.Add), name + "-c2-bn", skip);
+        g.addLayer(name + "-out", new org.deeplearning4j.nn.conf.layers.ActivationLayer.Builder()
+                .activation(Activation.RELU).build(), name + "-add");
+        return name + "-out";
+    }
+
+    public static MultiLayerConfiguration build(TrainSettings s, TensorSpec spec) {
+        if (isGraph(s.model())) {
+            throw new IllegalArgumentException(s.model() + " is a ComputationGraph; use create()");
+        }
+        NeuralNetConfiguration.ListBuilder list = base(s).list();
         int layer = 0;
         if ("lenet".equals(s.model())) {
             list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(20).stride(1, 1)
@@ -68,23 +145,28 @@ public final class ModelFactory {
         return b.build();
     }
 
-    /** float32, or half precision (float16 / bfloat16) for GPUs with tensor cores; same code path on CPU. */
+    /**
+     * float32, or float16 for GPUs with tensor cores; the same code path on CPU. DL4J 1.0.0-M2 networks accept only
+     * DOUBLE, FLOAT or HALF ("Data type must be a floating point type"), so there is no bfloat16 option.
+     */
     static org.nd4j.linalg.api.buffer.DataType dataType(String name) {
         return switch (name) {
             case "float32" -> org.nd4j.linalg.api.buffer.DataType.FLOAT;
             case "float16" -> org.nd4j.linalg.api.buffer.DataType.HALF;
-            case "bfloat16" -> org.nd4j.linalg.api.buffer.DataType.BFLOAT16;
             default -> throw new IllegalArgumentException("unknown train.dtype " + name);
         };
     }
 
     static IUpdater updater(TrainSettings s) {
+        // float16 has no number below ~6e-8: the default epsilons (1e-8) round to zero and Adam divides by zero
+        double epsilon = "float16".equals(s.dataType()) ? 1e-4 : 1e-8;
         switch (s.updater()) {
             case "sgd": return new Sgd(s.learningRate());
             case "nesterov": return new Nesterovs(s.learningRate(), 0.9);
-            case "rmsprop": return new RmsProp(s.learningRate());
+            case "rmsprop": return new RmsProp(s.learningRate(), RmsProp.DEFAULT_RMSPROP_RMSDECAY, epsilon);
             case "adam":
-            case "adamw": return new Adam(s.learningRate());
+            case "adamw": return new Adam(s.learningRate(), Adam.DEFAULT_ADAM_BETA1_MEAN_DECAY,
+                    Adam.DEFAULT_ADAM_BETA2_VAR_DECAY, epsilon);
             default: throw new IllegalArgumentException("unknown updater " + s.updater());
         }
     }

@@ -19,10 +19,29 @@ public final class Models {
         if (!Fs.exists(file)) {
             throw new UserError("model file not found: " + file);
         }
+        if (isGraph(file)) {
+            throw new UserError(file + ": a ComputationGraph (train.model=resnet); compress, export and score take"
+                    + " MultiLayerNetwork models (mlp, lenet) so far");
+        }
         try (InputStream in = Fs.open(file)) {
             return ModelSerializer.restoreMultiLayerNetwork(in, false);
         } catch (IOException | RuntimeException e) {
             throw new UserError(file + ": not a readable DL4J model zip (corrupt or truncated?): " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether a DL4J model zip holds a ComputationGraph (its configuration has vertices), from the zip alone. */
+    public static boolean isGraph(String file) {
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Fs.open(file))) {
+            for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
+                if (e.getName().equals("configuration.json")) {
+                    String json = new String(zip.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                    return json.contains("\"vertices\"");
+                }
+            }
+            throw new UserError(file + ": not a DL4J model zip (no configuration.json)");
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read model zip: " + e.getMessage(), e);
         }
     }
 

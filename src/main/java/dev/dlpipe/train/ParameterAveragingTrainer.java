@@ -3,7 +3,10 @@ package dev.dlpipe.train;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.core.loader.DataSetLoader;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.api.Repartition;
 import org.deeplearning4j.spark.impl.multilayer.SparkDl4jMultiLayer;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
@@ -21,9 +24,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     private static final int EVAL_BATCH = 256;
     private final TrainSettings settings;
     private final JavaSparkContext jsc;
-    private MultiLayerNetwork network;
+    private Model network;
 
-    public ParameterAveragingTrainer(JavaSparkContext jsc, MultiLayerNetwork network, TrainSettings settings) {
+    /** {@code network}: a MultiLayerNetwork or a ComputationGraph. */
+    public ParameterAveragingTrainer(JavaSparkContext jsc, Model network, TrainSettings settings) {
         this.settings = settings;
         this.jsc = jsc;
         this.network = network;
@@ -44,9 +48,13 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     @Override
     public void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader, int epoch) {
-        SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, network, master(epoch));
-        sparkNet.fitPaths(minibatches, loader);
-        network = sparkNet.getNetwork();
+        if (network instanceof ComputationGraph graph) {
+            network = new SparkComputationGraph(jsc, graph, master(epoch)).fitPaths(minibatches, loader);
+        } else {
+            SparkDl4jMultiLayer sparkNet = new SparkDl4jMultiLayer(jsc, (MultiLayerNetwork) network, master(epoch));
+            sparkNet.fitPaths(minibatches, loader);
+            network = sparkNet.getNetwork();
+        }
     }
 
     @Override
@@ -54,6 +62,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         // Not doEvaluation(paths, loader, ...): in 1.0.0-M2 that routes a MultiLayerNetwork through the
         // ComputationGraph evaluator and fails with an NPE on the executors. Loading on the executors keeps the
         // data off the driver all the same.
+        if (network instanceof ComputationGraph graph) {
+            return new SparkComputationGraph(jsc, graph.clone(), master(0))
+                    .doEvaluation(load(minibatches, loader), EVAL_BATCH, evaluations);
+        }
         return evaluator().doEvaluation(load(minibatches, loader), EVAL_BATCH, evaluations);
     }
 
@@ -63,7 +75,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
      * "Op.Z argument was closed before call".
      */
     private SparkDl4jMultiLayer evaluator() {
-        return new SparkDl4jMultiLayer(jsc, network.clone(), master(0));
+        return new SparkDl4jMultiLayer(jsc, ((MultiLayerNetwork) network).clone(), master(0));
     }
 
     private static JavaRDD<DataSet> load(JavaRDD<String> minibatches, DataSetLoader loader) {
@@ -72,12 +84,24 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     @Override
     public double loss(JavaRDD<String> minibatches, DataSetLoader loader) {
+        if (network instanceof ComputationGraph graph) {
+            return new SparkComputationGraph(jsc, graph.clone(), master(0)).calculateScore(load(minibatches, loader), true);
+        }
         return evaluator().calculateScore(load(minibatches, loader), true);
     }
 
     @Override
-    public MultiLayerNetwork network() {
+    public Model network() {
         return network;
+    }
+
+    @Override
+    public void setLearningRate(double rate) {
+        if (network instanceof ComputationGraph graph) {
+            graph.setLearningRate(rate);
+        } else {
+            ((MultiLayerNetwork) network).setLearningRate(rate);
+        }
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.util.Map;
 import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.slf4j.Logger;
@@ -111,7 +111,7 @@ public final class TrainStage implements Stage {
         Checkpoints checkpoints = new Checkpoints(s.checkpointDir().isEmpty() ? ctx.target() + "-checkpoints"
                 : s.checkpointDir(), s.checkpointKeep());
         Map<String, Object> trainConfig = resultConfig(ctx);
-        MultiLayerNetwork net;
+        Model net;
         EpochRules.State rules = s.rules().start();
         List<Map<String, Object>> history = new ArrayList<>();
         int firstEpoch = 1;
@@ -129,8 +129,7 @@ public final class TrainStage implements Stage {
             if (s.resume()) {
                 LOG.info("[train] --resume: no checkpoint in {}, starting from epoch 1", checkpoints.dir());
             }
-            net = new MultiLayerNetwork(ModelFactory.build(s, spec));
-            net.init();
+            net = ModelFactory.create(s, spec);
         }
         DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, s);
         LOG.info("[train] {} on {} train rows ({} shards), model {} with {} parameters, checkpoints in {}",
@@ -143,7 +142,7 @@ public final class TrainStage implements Stage {
         int ranEpochs = 0;
         for (int epoch = firstEpoch; epoch <= s.epochs() && !rules.stop(); epoch++) {
             double rate = s.schedule().rate(epoch) * rules.rateFactor();
-            trainer.network().setLearningRate(rate);
+            trainer.setLearningRate(rate);
             List<String> shuffled = new ArrayList<>(batches);
             Collections.shuffle(shuffled, new Random(s.seed() * 31 + epoch)); // new minibatch order each epoch
             long t0 = System.nanoTime();
@@ -188,7 +187,7 @@ public final class TrainStage implements Stage {
             // keep the best epoch's weights, as early stopping promises
             trainer = new ParameterAveragingTrainer(jsc, checkpoints.load(rules.bestEpoch()).network(), s);
         }
-        MultiLayerNetwork trained = trainer.network();
+        Model trained = trainer.network();
         try (OutputStream out = Fs.create(ctx.out(MODEL))) {
             ModelSerializer.writeModel(trained, out, true);
         }
