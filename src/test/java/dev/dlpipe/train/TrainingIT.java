@@ -65,6 +65,26 @@ class TrainingIT {
         assertEquals(3, Files.readAllLines(killed.resolve("metrics.jsonl")).size(), "one metrics line per epoch");
     }
 
+    /** min-delta 0.5 on the validation loss: nothing after epoch 1 counts as better, so patience 1 stops at epoch 2. */
+    @Test
+    void earlyStoppingKeepsTheBestEpochAndTheScheduleSetsEachEpochsRate() throws Exception {
+        Path out = WORK.resolve("early/train");
+        deleteRecursively(WORK.resolve("early"));
+        assertEquals(0, waitFor(start(List.of("./run", "train", "--input", PACK.toString(), "--output", out.toString(),
+                "--set", "train.epochs=8", "--set", "train.early-stopping-patience=1", "--set", "train.min-delta=0.5",
+                "--set", "train.lr-schedule=cosine", "--set", "train.warmup-epochs=1"), Map.of(),
+                WORK.resolve("early.log")), 300));
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.jsonl"));
+        assertEquals(2, metrics.size(), "stopped after epoch 2");
+        assertTrue(metrics.get(0).contains("\"learning_rate\":0.001,"), "warmup epoch 1 of 1: half the base rate");
+        assertTrue(metrics.get(1).contains("\"learning_rate\":0.002,"), "first cosine epoch: the base rate");
+        String manifest = Files.readString(out.resolve("_manifest.json"));
+        assertTrue(manifest.replace(" ", "").contains("\"early_stopped\":true"), manifest);
+        assertTrue(manifest.replace(" ", "").contains("\"best_epoch\":1"), manifest);
+        assertArrayEquals(entry(Path.of(out + "-checkpoints", "epoch-0001", "model.zip"), "coefficients.bin"),
+                entry(out.resolve("model.zip"), "coefficients.bin"), "the published model is epoch 1's");
+    }
+
     @Test
     void aStandaloneClusterTrainsThroughSparkSubmitAndSurvivesALostExecutor() throws Exception {
         Path clusterDir = WORK.resolve("cluster");
