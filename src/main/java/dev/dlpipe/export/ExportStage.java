@@ -1,6 +1,7 @@
 package dev.dlpipe.export;
 
 import dev.dlpipe.compress.CompressStage;
+import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
@@ -9,6 +10,7 @@ import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import dev.dlpipe.core.StageRunner;
 import dev.dlpipe.core.UserError;
+import dev.dlpipe.export.onnx.OnnxExporter;
 import dev.dlpipe.image.TensorSpec;
 import dev.dlpipe.train.Models;
 import dev.dlpipe.train.TrainStage;
@@ -27,6 +29,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 public final class ExportStage implements Stage {
 
     public static final String MODEL = "model.zip";
+    public static final String ONNX = "model.onnx";
+    public static final String ONNX_INT8 = "model-int8.onnx";
     public static final String PREPROCESSING = "preprocessing.json";
 
     @Override
@@ -55,6 +59,23 @@ public final class ExportStage implements Stage {
         if (formats.contains("dl4j")) {
             Models.write(net, ctx.out(MODEL), false);
             files.add(file("dl4j", MODEL, ctx.out(MODEL)));
+        }
+        Map<String, String> onnxMetadata = new LinkedHashMap<>();
+        onnxMetadata.put("dlpipe.classes", String.join(",", java.util.stream.IntStream.range(0, spec.numClasses())
+                .mapToObj(String::valueOf).toList()));
+        onnxMetadata.put("dlpipe.input_tensor_shape", spec.channels() + "," + spec.height() + "," + spec.width());
+        onnxMetadata.put("dlpipe.normalize", spec.normalize());
+        onnxMetadata.put("dlpipe.source_model", source);
+        for (String format : List.of("onnx", "onnx-int8")) {
+            if (formats.contains(format)) {
+                String name = format.equals("onnx") ? ONNX : ONNX_INT8;
+                byte[] model = OnnxExporter.export(net, spec, format.equals("onnx-int8"), onnxMetadata,
+                        BuildInfo.version());
+                try (java.io.OutputStream out = Fs.create(ctx.out(name))) {
+                    out.write(model);
+                }
+                files.add(file(format, name, ctx.out(name)));
+            }
         }
         String int8 = Fs.child(in, CompressStage.INT8);
         if (Fs.exists(int8)) {

@@ -50,6 +50,7 @@ class QuickstartPipelineTest {
                 < ((Number) compress.get("fp32_bytes")).longValue(), "int8 file well under a third of fp32: " + compress);
         assertTrue(Files.isRegularFile(runDir.resolve("export/model.zip")));
         assertTrue(Files.isRegularFile(runDir.resolve("export/export-manifest.json")));
+        onnxAgreesWithDl4jOnTheTestSplit(runDir);
 
         StageReport score = reports.get(6);
         assertEquals(reports.get(0).metrics().get("rows_per_split") instanceof Map<?, ?> m ? ((Number) m.get("test")).longValue() : -1,
@@ -59,5 +60,29 @@ class QuickstartPipelineTest {
         Map<String, Object> run = Json.readMap(Files.readString(runDir.resolve("run.json")));
         assertEquals(7, ((List<?>) run.get("stages")).size());
         assertTrue(Files.readString(runDir.resolve("report.md")).contains("| train |"));
+    }
+
+    /** The exported ONNX files in ONNX Runtime against the exported DL4J zip, over every packed test row. */
+    static void onnxAgreesWithDl4jOnTheTestSplit(Path runDir) throws Exception {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = dev.dlpipe.train.Models.read(
+                runDir.resolve("export/model.zip").toString());
+        dev.dlpipe.load.EpochIterator test = new dev.dlpipe.load.EpochIterator(new dev.dlpipe.load.ParquetBlocks(
+                dev.dlpipe.load.ShardIndex.of(runDir.resolve("pack/test").toString())),
+                dev.dlpipe.load.BatchPolicy.inOrder(100_000));
+        org.nd4j.linalg.api.ndarray.INDArray x = test.next().getFeatures();
+        float[][] dl4j = net.output(x).toFloatMatrix();
+        float[][] fp32 = dev.dlpipe.export.Ort.run(Files.readAllBytes(runDir.resolve("export/model.onnx")), x);
+        float[][] int8 = dev.dlpipe.export.Ort.run(Files.readAllBytes(runDir.resolve("export/model-int8.onnx")), x);
+        double maxDiff = 0;
+        int agree = 0;
+        for (int i = 0; i < dl4j.length; i++) {
+            for (int c = 0; c < dl4j[i].length; c++) {
+                maxDiff = Math.max(maxDiff, Math.abs(dl4j[i][c] - fp32[i][c]));
+            }
+            agree += dev.dlpipe.export.Ort.argMax(dl4j[i]) == dev.dlpipe.export.Ort.argMax(int8[i])
+                    ? 1 : 0;
+        }
+        assertTrue(maxDiff < 1e-4, "FP32 ONNX vs DL4J max abs diff " + maxDiff);
+        assertTrue(agree >= 0.99 * dl4j.length, "int8 ONNX top-1 agreement " + agree + "/" + dl4j.length);
     }
 }

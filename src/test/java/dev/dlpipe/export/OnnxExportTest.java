@@ -1,0 +1,100 @@
+package dev.dlpipe.export;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.core.UserError;
+import dev.dlpipe.export.onnx.OnnxExporter;
+import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.train.ModelFactory;
+import dev.dlpipe.train.TrainSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Exported ONNX models run in ONNX Runtime (Java) and agree with DL4J: FP32 to float rounding, int8 (QDQ weights)
+ * on the top-1 class. Debian's onnx checker accepts every file where python3-onnx is installed.
+ */
+class OnnxExportTest {
+
+    static final TensorSpec SPEC = new TensorSpec(1, 28, 28, "unit", 10);
+
+    @TempDir
+    Path dir;
+
+    static MultiLayerNetwork model(String name) {
+        TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.model=" + name,
+                "train.hidden-units=64", "train.dropout=0.2")));
+        return (MultiLayerNetwork) ModelFactory.create(s, SPEC);
+    }
+
+    @Test
+    void fp32AndInt8ModelsAgreeWithDl4jInOnnxRuntime() throws Exception {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 64, SPEC.featureSize());
+        for (String name : List.of("mlp", "lenet")) {
+            MultiLayerNetwork net = model(name);
+            float[][] dl4j = net.output(x).toFloatMatrix();
+            byte[] fp32 = OnnxExporter.export(net, SPEC, false, Map.of("classes", "0,1,2,3,4,5,6,7,8,9"), "test");
+            float[][] onnx = Ort.run(fp32, x);
+            double maxDiff = 0;
+            for (int i = 0; i < dl4j.length; i++) {
+                for (int c = 0; c < dl4j[i].length; c++) {
+                    maxDiff = Math.max(maxDiff, Math.abs(dl4j[i][c] - onnx[i][c]));
+                }
+            }
+            assertTrue(maxDiff < 1e-5, name + " FP32 max abs diff " + maxDiff);
+
+            byte[] int8 = OnnxExporter.export(net, SPEC, true, Map.of(), "test");
+            float[][] q = Ort.run(int8, x);
+            int agree = 0;
+            for (int i = 0; i < dl4j.length; i++) {
+                agree += Ort.argMax(dl4j[i]) == Ort.argMax(q[i]) ? 1 : 0;
+            }
+            assertTrue(agree >= 63, name + " int8 top-1 agreement " + agree + "/64");
+            assertTrue(int8.length * 3.5 < fp32.length, name + ": int8 " + int8.length + " B vs FP32 " + fp32.length + " B");
+            Files.write(dir.resolve(name + "-fp32.onnx"), fp32);
+            Files.write(dir.resolve(name + "-int8.onnx"), int8);
+        }
+        checkWithPythonOnnx(dir);
+    }
+
+    @Test
+    void aLayerTheExporterCannotMapIsNamed() {
+        MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(784).nOut(8).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().nOut(8).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .build());
+        net.init();
+        UserError e = assertThrows(UserError.class, () -> OnnxExporter.export(net, SPEC, false, Map.of(), "test"));
+        assertTrue(e.getMessage().contains("layer 1 (BatchNormalization"), e.getMessage());
+    }
+
+    /** Debian's python3-onnx checker over every file; required where DLPIPE_REQUIRE_ONNX=1 (CI installs it). */
+    static void checkWithPythonOnnx(Path dir) throws Exception {
+        Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import onnx").start();
+        if (probe.waitFor() != 0) {
+            assertNotEquals("1", System.getenv("DLPIPE_REQUIRE_ONNX"), "python3-onnx is required here but missing");
+            System.err.println("python3-onnx not installed: the onnx.checker pass is skipped");
+            return;
+        }
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c",
+                "import onnx, sys, glob\n"
+                        + "for f in sorted(glob.glob(sys.argv[1] + '/*.onnx')):\n"
+                        + "    onnx.checker.check_model(onnx.load(f), full_check=True)\n"
+                        + "    print('ok', f)\n", dir.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertEquals(0, p.waitFor(), out);
+        assertEquals(4, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
+    }
+}
