@@ -16,6 +16,9 @@ import dev.dlpipe.train.Models;
 import dev.dlpipe.train.ParameterAveragingTrainer;
 import dev.dlpipe.train.TrainSettings;
 import dev.dlpipe.train.TrainStage;
+import dev.dlpipe.load.BatchPolicy;
+import dev.dlpipe.load.EpochIterator;
+import dev.dlpipe.load.ParquetBlocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -83,6 +86,15 @@ public final class CompressStage implements Stage {
                 dequantized = Int8ModelFile.read(in, ctx.out(INT8));
             }
             variants.add(variant("pruned+int8", dequantized, ctx.out(INT8), accuracy(jsc, dequantized, settings, testRefs)));
+            // activation ranges for full int8 (export's onnx-int8), from a sample of the training split
+            ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
+            int rows = (int) Math.min(train.rows(), ctx.config().integer("compress.calibration-rows"));
+            if (rows > 0) {
+                EpochIterator sample = new EpochIterator(new ParquetBlocks(train),
+                        new BatchPolicy(rows, true, settings.seed(), 4 * rows, false, 0));
+                ActivationCalibration.write(ctx.out(ActivationCalibration.FILE),
+                        ActivationCalibration.inputRanges(pruned, sample.next().getFeatures()), rows);
+            }
         }
         TensorSpec.readFrom(ctx.input(0)).writeTo(ctx.output());
 

@@ -145,6 +145,8 @@ public final class ConfigSchema {
 
         add(ConfigKey.range("compress.prune-sparsity", DOUBLE, 0, 0.99, "fraction of weights zeroed by magnitude pruning"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
+        add(ConfigKey.range("compress.calibration-rows", INT, 1, 1_000_000,
+                "training rows whose activation ranges calibrate full int8 (onnx-int8)"));
 
         add(ConfigKey.listOf("export.formats", "model formats to export (onnx-int8: QDQ int8 weights)", "dl4j", "onnx",
                 "onnx-int8"));

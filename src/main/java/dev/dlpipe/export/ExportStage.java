@@ -1,5 +1,6 @@
 package dev.dlpipe.export;
 
+import dev.dlpipe.compress.ActivationCalibration;
 import dev.dlpipe.compress.CompressStage;
 import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.Counts;
@@ -66,15 +67,26 @@ public final class ExportStage implements Stage {
         onnxMetadata.put("dlpipe.input_tensor_shape", spec.channels() + "," + spec.height() + "," + spec.width());
         onnxMetadata.put("dlpipe.normalize", spec.normalize());
         onnxMetadata.put("dlpipe.source_model", source);
+        // calibrated by compress: with them onnx-int8 quantizes activations too, without them only weights
+        Map<Integer, Float> ranges = ActivationCalibration.read(Fs.child(in, ActivationCalibration.FILE));
         for (String format : List.of("onnx", "onnx-int8")) {
             if (formats.contains(format)) {
                 String name = format.equals("onnx") ? ONNX : ONNX_INT8;
-                byte[] model = OnnxExporter.export(net, spec, format.equals("onnx-int8"), onnxMetadata,
-                        BuildInfo.version());
+                boolean q = format.equals("onnx-int8");
+                Map<String, String> metadata = new LinkedHashMap<>(onnxMetadata);
+                if (q) {
+                    metadata.put("dlpipe.int8_activations", ranges.isEmpty() ? "float (weights-only int8)"
+                            : "int8, calibrated (" + ActivationCalibration.FILE + ")");
+                }
+                byte[] model = OnnxExporter.export(net, spec, q, q ? ranges : Map.of(), metadata, BuildInfo.version());
                 try (java.io.OutputStream out = Fs.create(ctx.out(name))) {
                     out.write(model);
                 }
-                files.add(file(format, name, ctx.out(name)));
+                Map<String, Object> f = file(format, name, ctx.out(name));
+                if (q) {
+                    f.put("int8_activations", !ranges.isEmpty());
+                }
+                files.add(f);
             }
         }
         String int8 = Fs.child(in, CompressStage.INT8);

@@ -53,12 +53,14 @@ class OnnxExportTest {
             assertTrue(maxDiff < 1e-5, name + " FP32 max abs diff " + maxDiff);
 
             byte[] int8 = OnnxExporter.export(net, SPEC, true, Map.of(), "test");
-            float[][] q = Ort.run(int8, x);
-            int agree = 0;
-            for (int i = 0; i < dl4j.length; i++) {
-                agree += Ort.argMax(dl4j[i]) == Ort.argMax(q[i]) ? 1 : 0;
-            }
-            assertTrue(agree >= 63, name + " int8 top-1 agreement " + agree + "/64");
+            assertTopOneAgreement(dl4j, Ort.run(int8, x), 63, name + " int8 weights");
+            // full int8: activations calibrated on other rows of the same distribution
+            Map<Integer, Float> ranges = dev.dlpipe.compress.ActivationCalibration.inputRanges(net,
+                    Nd4j.rand(DataType.FLOAT, 256, SPEC.featureSize()));
+            assertEquals(name.equals("mlp") ? 3 : 4, ranges.size(), "one range per weight layer: " + ranges);
+            byte[] full = OnnxExporter.export(net, SPEC, true, ranges, Map.of(), "test");
+            assertTopOneAgreement(dl4j, Ort.run(full, x), 62, name + " int8 weights and activations");
+            Files.write(dir.resolve(name + "-int8-full.onnx"), full);
             assertTrue(int8.length * 3.5 < fp32.length, name + ": int8 " + int8.length + " B vs FP32 " + fp32.length + " B");
             Files.write(dir.resolve(name + "-fp32.onnx"), fp32);
             Files.write(dir.resolve(name + "-int8.onnx"), int8);
@@ -79,6 +81,14 @@ class OnnxExportTest {
         assertTrue(e.getMessage().contains("layer 1 (BatchNormalization"), e.getMessage());
     }
 
+    static void assertTopOneAgreement(float[][] expected, float[][] actual, int atLeast, String what) {
+        int agree = 0;
+        for (int i = 0; i < expected.length; i++) {
+            agree += Ort.argMax(expected[i]) == Ort.argMax(actual[i]) ? 1 : 0;
+        }
+        assertTrue(agree >= atLeast, what + ": top-1 agreement " + agree + "/" + expected.length);
+    }
+
     /** Debian's python3-onnx checker over every file; required where DLPIPE_REQUIRE_ONNX=1 (CI installs it). */
     static void checkWithPythonOnnx(Path dir) throws Exception {
         Process probe = new ProcessBuilder("/usr/bin/python3", "-c", "import onnx").start();
@@ -95,6 +105,6 @@ class OnnxExportTest {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertEquals(4, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
+        assertEquals(6, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
     }
 }

@@ -45,6 +45,16 @@ public final class OnnxExporter {
 
     public static byte[] export(MultiLayerNetwork net, TensorSpec spec, boolean int8, Map<String, String> metadata,
                                 String version) {
+        return export(net, spec, int8, Map.of(), metadata, version);
+    }
+
+    /**
+     * {@code inputRanges} (layer index to calibrated max |input|): with int8, each of those layers' inputs also goes
+     * through QuantizeLinear/DequantizeLinear (symmetric int8, scale = range / 127), so the whole layer can run in
+     * integer arithmetic. Without ranges, int8 covers the weights only.
+     */
+    public static byte[] export(MultiLayerNetwork net, TensorSpec spec, boolean int8, Map<Integer, Float> inputRanges,
+                                Map<String, String> metadata, String version) {
         OnnxGraph g = new OnnxGraph();
         g.input(INPUT, OnnxGraph.FLOAT, -1, spec.featureSize());
         String x = INPUT;
@@ -57,6 +67,7 @@ public final class OnnxExporter {
             if (conf instanceof ConvolutionLayer c && !(conf instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer)) {
                 requireDefaults(c, i);
                 INDArray w = net.getLayer(i).getParam("W");
+                x = quantizedInput(g, x, int8 ? inputRanges.get(i) : null, name);
                 String wName = weight(g, name + "_W", w, int8);
                 String bName = g.floats(name + "_b", new long[] {w.size(0)}, net.getLayer(i).getParam("b").toFloatVector());
                 x = g.node("Conv", List.of(x, wName, bName), g.name(name + "_conv"), convAttrs(c.getKernelSize(),
@@ -76,6 +87,7 @@ public final class OnnxExporter {
                     throw unsupported(i, conf, "output activation " + o.getActivationFn());
                 }
                 INDArray w = net.getLayer(i).getParam("W");
+                x = quantizedInput(g, x, int8 ? inputRanges.get(i) : null, name);
                 String wName = weight(g, name + "_W", w, int8);
                 String bName = g.floats(name + "_b", new long[] {w.size(1)}, net.getLayer(i).getParam("b").toFloatVector());
                 x = g.node("Gemm", List.of(x, wName, bName), g.name(name + "_gemm"));
@@ -106,6 +118,17 @@ public final class OnnxExporter {
         }
         throw new UserError("ONNX export: input preprocessor of layer " + layer + " (" + pre.getClass().getSimpleName()
                 + ") is not supported");
+    }
+
+    /** x through QuantizeLinear + DequantizeLinear with a calibrated symmetric int8 scale; x itself without a range. */
+    private static String quantizedInput(OnnxGraph g, String x, Float range, String name) {
+        if (range == null || !(range > 0)) {
+            return x;
+        }
+        String scale = g.floats(name + "_in_scale", new long[0], new float[] {range / 127f});
+        String zero = g.int8s(name + "_in_zero", new long[0], new byte[1]);
+        String q = g.node("QuantizeLinear", List.of(x, scale, zero), g.name(name + "_in_q"));
+        return g.node("DequantizeLinear", List.of(q, scale, zero), g.name(name + "_in_dq"));
     }
 
     /** FP32 initializer, or int8 values + per-channel scales + zero points behind a DequantizeLinear. */
