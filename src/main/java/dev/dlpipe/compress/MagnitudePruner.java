@@ -5,8 +5,9 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Global magnitude pruning: zeroes the {@code sparsity} fraction of weights with the smallest absolute value,
- * across all weight matrices at once (biases and normalization parameters are left alone).
+ * Magnitude pruning: zeroes the {@code sparsity} fraction of weights with the smallest absolute value, across all
+ * weight matrices at once (global) or in each on its own (per layer). Biases and normalization parameters are left
+ * alone.
  */
 public final class MagnitudePruner {
 
@@ -46,15 +47,35 @@ public final class MagnitudePruner {
 
     /** Zeroes weights with |w| < threshold in place; returns how many weights are now zero. */
     public static long prune(Map<String, INDArray> params, double threshold) {
-        long zeros = 0;
+        Map<String, Double> all = new java.util.LinkedHashMap<>();
+        params.keySet().stream().filter(MagnitudePruner::isWeight).forEach(k -> all.put(k, threshold));
+        return prune(params, all);
+    }
+
+    /** Per weight tensor thresholds: one global threshold, or each layer pruned to {@code sparsity} on its own. */
+    public static Map<String, Double> thresholds(Map<String, INDArray> params, double sparsity, boolean perLayer) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        if (!perLayer) {
+            double t = threshold(params, sparsity);
+            params.keySet().stream().filter(MagnitudePruner::isWeight).forEach(k -> out.put(k, t));
+            return out;
+        }
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (!isWeight(e.getKey())) {
-                continue;
+            if (isWeight(e.getKey())) {
+                out.put(e.getKey(), threshold(Map.of(e.getKey(), e.getValue()), sparsity));
             }
-            INDArray w = e.getValue();
+        }
+        return out;
+    }
+
+    /** Zeroes weights below their tensor's threshold in place; returns how many weights are now zero. */
+    public static long prune(Map<String, INDArray> params, Map<String, Double> thresholds) {
+        long zeros = 0;
+        for (Map.Entry<String, Double> t : thresholds.entrySet()) {
+            INDArray w = params.get(t.getKey());
             float[] values = w.dup('c').data().asFloat();
             for (int i = 0; i < values.length; i++) {
-                if (Math.abs(values[i]) < threshold) {
+                if (Math.abs(values[i]) < t.getValue()) {
                     values[i] = 0f;
                 }
                 if (values[i] == 0f) {
@@ -64,5 +85,24 @@ public final class MagnitudePruner {
             w.assign(org.nd4j.linalg.factory.Nd4j.create(values, w.shape(), 'c'));
         }
         return zeros;
+    }
+
+    /** Fraction of zeros in each weight tensor. */
+    public static Map<String, Double> sparsityByLayer(Map<String, INDArray> params) {
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            if (isWeight(e.getKey())) {
+                INDArray w = e.getValue();
+                long zeros = w.length() - w.neq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
+                out.put(e.getKey(), Math.round((double) zeros / w.length() * 1e4) / 1e4);
+            }
+        }
+        return out;
+    }
+
+    /** Sparsity at fine-tuning epoch {@code e} of {@code epochs}: the cubic ramp of Zhu and Gupta (2017). */
+    public static double gradualSparsity(double target, int e, int epochs) {
+        double progress = Math.min(1.0, (double) e / epochs);
+        return target * (1 - Math.pow(1 - progress, 3));
     }
 }

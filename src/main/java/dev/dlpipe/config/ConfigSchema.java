@@ -144,6 +144,11 @@ public final class ConfigSchema {
                 "spark.executor.memoryOverhead: off-heap room Spark reserves per executor (empty = Spark's default)"));
 
         add(ConfigKey.range("compress.prune-sparsity", DOUBLE, 0, 0.99, "fraction of weights zeroed by magnitude pruning"));
+        add(ConfigKey.oneOf("compress.prune-scope", "one magnitude threshold for all weights, or one per layer",
+                "global", "layer"));
+        add(ConfigKey.range("compress.finetune-epochs", INT, 0, 1000,
+                "epochs of gradual pruning + fine-tuning on Spark (0 = one-shot pruning)"));
+        add(ConfigKey.range("compress.finetune-learning-rate", DOUBLE, 1e-9, 10, "learning rate while fine-tuning"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
         add(ConfigKey.range("compress.calibration-rows", INT, 1, 1_000_000,
                 "training rows whose activation ranges calibrate full int8 (onnx-int8)"));

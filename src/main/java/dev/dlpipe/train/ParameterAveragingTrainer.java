@@ -25,12 +25,20 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     private final TrainSettings settings;
     private final JavaSparkContext jsc;
     private Model network;
+    private final java.util.List<org.deeplearning4j.spark.api.TrainingHook> hooks;
 
     /** {@code network}: a MultiLayerNetwork or a ComputationGraph. */
     public ParameterAveragingTrainer(JavaSparkContext jsc, Model network, TrainSettings settings) {
+        this(jsc, network, settings, java.util.List.of());
+    }
+
+    /** {@code hooks} run on the executors around every minibatch update (e.g. a pruning mask held fixed). */
+    public ParameterAveragingTrainer(JavaSparkContext jsc, Model network, TrainSettings settings,
+                                     java.util.List<org.deeplearning4j.spark.api.TrainingHook> hooks) {
         this.settings = settings;
         this.jsc = jsc;
         this.network = network;
+        this.hooks = java.util.List.copyOf(hooks);
     }
 
     /** A training master per epoch: its random state (repartitioning) then depends on the epoch, not on history. */
@@ -43,6 +51,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                 .saveUpdater(true)
                 .rngSeed(settings.seed() * 1_000_003L + epoch)
                 .collectTrainingStats(false)
+                .trainingHooks(new java.util.ArrayList<>(hooks))
                 .build();
     }
 

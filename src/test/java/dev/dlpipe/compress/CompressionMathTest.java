@@ -51,4 +51,56 @@ class CompressionMathTest {
         assertEquals(-0.6f, params.get("0_W").getFloat(1, 0), 1e-7);
         assertEquals(0.001f, params.get("0_b").getFloat(0, 0), 1e-9, "biases are not pruned");
     }
+
+    @Test
+    void perLayerPruningHitsTheTargetInEveryLayerAndTheRampEndsAtTheTarget() {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("0_W", Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 30, 20).subi(0.5));
+        params.put("0_b", Nd4j.ones(1, 20));
+        params.put("1_W", Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 20, 5).muli(10));
+        MagnitudePruner.prune(params, MagnitudePruner.thresholds(params, 0.8, true));
+        Map<String, Double> by = MagnitudePruner.sparsityByLayer(params);
+        assertEquals(0.8, by.get("0_W"), 0.01);
+        assertEquals(0.8, by.get("1_W"), 0.01, "per layer: the large-valued layer is pruned as much");
+        assertFalse(by.containsKey("0_b"), "biases are not pruned");
+        assertEquals(20.0, params.get("0_b").sumNumber().doubleValue(), 1e-6);
+
+        assertEquals(0.8, MagnitudePruner.gradualSparsity(0.8, 3, 3), 1e-12);
+        assertTrue(MagnitudePruner.gradualSparsity(0.8, 1, 3) < MagnitudePruner.gradualSparsity(0.8, 2, 3));
+        assertEquals(0.8 * (1 - Math.pow(2.0 / 3, 3)), MagnitudePruner.gradualSparsity(0.8, 1, 3), 1e-12);
+    }
+
+    @Test
+    void aPruningMaskSurvivesSerializationAndZeroesWhatWasPruned() throws Exception {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = (org.deeplearning4j.nn.multilayer.MultiLayerNetwork)
+                dev.dlpipe.train.ModelFactory.create(dev.dlpipe.train.TrainSettings.from(dev.dlpipe.config.ConfigLoader
+                        .load(java.util.List.of(), java.util.List.of("train.hidden-units=16", "train.hidden-layers=1"))),
+                        new dev.dlpipe.image.TensorSpec(1, 4, 4, "unit", 3));
+        MagnitudePruner.prune(net.paramTable(), MagnitudePruner.thresholds(net.paramTable(), 0.5, false));
+        PruningMask mask = PruningMask.ofNonZero(net.paramTable());
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(mask);
+        }
+        PruningMask shipped;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(
+                new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            shipped = (PruningMask) in.readObject();
+        }
+        Map<String, float[]> before = new LinkedHashMap<>();
+        net.paramTable().forEach((k, v) -> before.put(k, v.dup('c').data().asFloat()));
+        net.params().addi(0.01); // what an update does: every parameter moves
+        shipped.postUpdate((org.nd4j.linalg.dataset.api.DataSet) null, net);
+        Map<String, INDArray> table = net.paramTable();
+        long pruned = 0;
+        for (Map.Entry<String, float[]> e : before.entrySet()) {
+            float[] after = table.get(e.getKey()).dup('c').data().asFloat();
+            for (int i = 0; i < after.length; i++) {
+                boolean wasPruned = MagnitudePruner.isWeight(e.getKey()) && e.getValue()[i] == 0f;
+                pruned += wasPruned ? 1 : 0;
+                assertEquals(wasPruned, after[i] == 0f, e.getKey() + "[" + i + "]");
+            }
+        }
+        assertTrue(pruned > 0 && table.get("0_b").minNumber().doubleValue() != 0, "biases moved and stay moved");
+    }
 }

@@ -48,6 +48,12 @@ class QuickstartPipelineTest {
         Map<String, Object> compress = reports.get(4).metrics();
         assertTrue(((Number) compress.get("compressed_bytes")).longValue() * 3
                 < ((Number) compress.get("fp32_bytes")).longValue(), "int8 file well under a third of fp32: " + compress);
+        Map<String, Object> compressReport = Json.readMap(Files.readString(runDir.resolve("compress/compression-report.json")));
+        List<?> variants = (List<?>) compressReport.get("variants");
+        Map<?, ?> fineTuned = (Map<?, ?>) variants.stream().filter(v -> String.valueOf(((Map<?, ?>) v).get("variant"))
+                .startsWith("pruned, fine-tuned")).findFirst().orElseThrow();
+        assertEquals(0.8, ((Number) fineTuned.get("weight_sparsity")).doubleValue(), 0.005, "the mask held: " + fineTuned);
+        assertTrue(fineTuned.containsKey("latency_ms_1") && fineTuned.containsKey("sparsity_by_layer"), fineTuned.toString());
         assertTrue(Files.isRegularFile(runDir.resolve("export/model.zip")));
         assertTrue(Files.isRegularFile(runDir.resolve("export/export-manifest.json")));
         onnxAgreesWithDl4jOnTheTestSplit(runDir);
