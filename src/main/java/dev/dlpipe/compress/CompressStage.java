@@ -104,6 +104,10 @@ public final class CompressStage implements Stage {
                         ActivationCalibration.inputRanges(pruned, sample.next().getFeatures()), rows);
             }
         }
+        int distillEpochs = ctx.config().integer("compress.distill-epochs");
+        if (distillEpochs > 0) {
+            variants.addAll(distill(ctx, jsc, original, settings, distillEpochs, testRefs));
+        }
         TensorSpec.readFrom(ctx.input(0)).writeTo(ctx.output());
 
         Map<String, Object> report = new LinkedHashMap<>();
@@ -116,7 +120,9 @@ public final class CompressStage implements Stage {
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         Map<String, Object> first = variants.get(0);
-        Map<String, Object> last = variants.get(variants.size() - 1);
+        // the variant export publishes: pruned+int8 when quantizing, else the pruned model (students are reported only)
+        Map<String, Object> last = variants.stream().filter(v -> "pruned+int8".equals(v.get("variant"))).findFirst()
+                .orElseGet(() -> variants.stream().filter(v -> v.get("file").equals(PRUNED)).findFirst().orElseThrow());
         metrics.put("fp32_bytes", first.get("file_bytes"));
         metrics.put("compressed_bytes", last.get("file_bytes"));
         metrics.put("compressed_variant", last.get("variant"));
@@ -154,6 +160,47 @@ public final class CompressStage implements Stage {
                     Evaluations.round(weightSparsity(current)));
         }
         return current;
+    }
+
+    /**
+     * A smaller MLP student trained on Spark from the teacher's softened outputs ({@link DistillationLoader}), and the
+     * same student trained on the hard labels alone, so the report shows what distillation adds.
+     */
+    private static List<Map<String, Object>> distill(StageContext ctx, JavaSparkContext jsc, MultiLayerNetwork teacher,
+                                                     TrainSettings settings, int epochs, JavaRDD<String> testRefs)
+            throws IOException {
+        ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
+        TensorSpec spec = train.spec();
+        TrainSettings studentSettings = new TrainSettings("mlp", epochs, settings.batchSize(), settings.workers(),
+                settings.averagingFrequency(), settings.prefetch(), settings.updater(), settings.learningRate(),
+                settings.l2(), 0.0, ctx.config().integer("compress.student-hidden-units"),
+                ctx.config().integer("compress.student-hidden-layers"), settings.seed(), settings.dataType(),
+                settings.schedule(), settings.rules(), false, "", 1);
+        DistillationLoader soft = new DistillationLoader(Models.bytes(teacher), spec.numClasses(),
+                ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (boolean distilled : new boolean[] {true, false}) {
+            MultiLayerNetwork student = (MultiLayerNetwork) dev.dlpipe.train.ModelFactory.create(studentSettings, spec);
+            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, student, studentSettings);
+            List<String> refs = train.minibatches(studentSettings.batchSize());
+            for (int e = 1; e <= epochs; e++) {
+                trainer.setLearningRate(studentSettings.schedule().rate(e));
+                List<String> shuffled = new ArrayList<>(refs);
+                java.util.Collections.shuffle(shuffled, new java.util.Random(settings.seed() * 31 + e));
+                trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()),
+                        distilled ? soft : new ParquetMinibatchLoader(spec.numClasses()), e);
+            }
+            student = (MultiLayerNetwork) trainer.network();
+            String file = ctx.out(distilled ? "model-student.zip" : "model-student-hard-labels.zip");
+            Models.write(student, file, false);
+            Map<String, Object> v = variant(distilled ? "student, distilled" : "student, hard labels only", student,
+                    file, accuracy(jsc, student, settings, testRefs));
+            v.put("parameters_vs_teacher", Evaluations.round((double) student.numParams() / teacher.numParams()));
+            out.add(v);
+            LOG.info("[compress] {}: {} parameters ({}x the teacher), test accuracy {}", v.get("variant"),
+                    student.numParams(), v.get("parameters_vs_teacher"), v.get("test_accuracy"));
+        }
+        return out;
     }
 
     private static Map<String, Object> prunedVariant(String name, MultiLayerNetwork net, String file, Double accuracy) {

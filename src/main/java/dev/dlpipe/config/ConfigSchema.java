@@ -110,7 +110,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("train.batch-size", INT, 1, 65_536, "minibatch size per worker"));
         add(ConfigKey.range("train.workers", INT, 1, 4096, "parallel training workers (Spark tasks)"));
         add(ConfigKey.range("train.averaging-frequency", INT, 1, 10_000, "minibatches each worker fits between averagings"));
-        add(ConfigKey.range("train.prefetch", INT, 0, 64, "minibatches each worker loads ahead"));
+        add(ConfigKey.range("train.prefetch", INT, 0, 64, "minibatches each worker loads ahead on DL4J's prefetch thread"
+                + " (0 = on the task thread: a loader error then fails the task instead of hanging it)"));
         add(ConfigKey.oneOf("train.updater", "optimizer", "sgd", "nesterov", "adam", "adamw", "rmsprop"));
         add(ConfigKey.range("train.learning-rate", DOUBLE, 1e-9, 10, "base learning rate"));
         add(ConfigKey.range("train.l2", DOUBLE, 0, 1, "L2 weight decay"));
@@ -149,6 +150,12 @@ public final class ConfigSchema {
         add(ConfigKey.range("compress.finetune-epochs", INT, 0, 1000,
                 "epochs of gradual pruning + fine-tuning on Spark (0 = one-shot pruning)"));
         add(ConfigKey.range("compress.finetune-learning-rate", DOUBLE, 1e-9, 10, "learning rate while fine-tuning"));
+        add(ConfigKey.range("compress.distill-epochs", INT, 0, 1000,
+                "epochs of knowledge distillation into a smaller MLP student on Spark (0 = off)"));
+        add(ConfigKey.range("compress.student-hidden-units", INT, 1, 65_536, "units per hidden layer of the student"));
+        add(ConfigKey.range("compress.student-hidden-layers", INT, 1, 64, "hidden layers of the student"));
+        add(ConfigKey.range("compress.distill-temperature", DOUBLE, 1, 100, "softmax temperature of the teacher's targets"));
+        add(ConfigKey.range("compress.distill-alpha", DOUBLE, 0, 1, "weight of the soft targets against the hard labels"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
         add(ConfigKey.range("compress.calibration-rows", INT, 1, 1_000_000,
                 "training rows whose activation ranges calibrate full int8 (onnx-int8)"));

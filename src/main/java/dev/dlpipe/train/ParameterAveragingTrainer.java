@@ -46,6 +46,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         return new ParameterAveragingTrainingMaster.Builder(settings.workers(), settings.batchSize())
                 .batchSizePerWorker(settings.batchSize())
                 .averagingFrequency(settings.averagingFrequency())
+                // > 0 puts loading on DL4J's AsyncDataSetIterator thread. In 1.0.0-M2 an exception there (a corrupt
+                // shard, say) leaves the worker waiting forever instead of failing the task, so the default is 0;
+                // our loader serves minibatches from cached row groups, so loading on the task thread is cheap
                 .workerPrefetchNumBatches(settings.prefetch())
                 .repartionData(Repartition.Always)
                 .saveUpdater(true)

@@ -103,4 +103,17 @@ class CompressionMathTest {
         }
         assertTrue(pruned > 0 && table.get("0_b").minNumber().doubleValue() != 0, "biases moved and stay moved");
     }
+
+    @Test
+    void softTargetsBlendTheTemperedTeacherWithTheHardLabel() {
+        INDArray p = Nd4j.createFromArray(new float[][] {{0.7f, 0.2f, 0.1f}});
+        INDArray hard = Nd4j.createFromArray(new float[][] {{0f, 1f, 0f}});
+        INDArray t = DistillationLoader.softTargets(p, hard, 2.0, 0.6);
+        double[] tempered = {Math.sqrt(0.7), Math.sqrt(0.2), Math.sqrt(0.1)}; // softmax(log p / 2) ~ sqrt(p)
+        double z = tempered[0] + tempered[1] + tempered[2];
+        for (int c = 0; c < 3; c++) {
+            assertEquals(0.6 * tempered[c] / z + 0.4 * hard.getDouble(0, c), t.getDouble(0, c), 1e-5);
+        }
+        assertEquals(1.0, t.sumNumber().doubleValue(), 1e-5, "still a distribution");
+    }
 }

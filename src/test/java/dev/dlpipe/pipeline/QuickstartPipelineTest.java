@@ -29,6 +29,7 @@ class QuickstartPipelineTest {
         Path runDir = dir.resolve("run");
         Config config = ConfigLoader.load(List.of(root.resolve("pipelines/quickstart.yaml")), List.of(
                 "pipeline.input=" + input, "run.dir=" + runDir, "train.epochs=4", "spark.master=local[2]",
+                "compress.distill-epochs=2",
                 "spark.conf.spark.sql.shuffle.partitions=4"));
 
         List<StageReport> reports = PipelineRunner.run(TestSpark.session(), config);
@@ -54,6 +55,10 @@ class QuickstartPipelineTest {
                 .startsWith("pruned, fine-tuned")).findFirst().orElseThrow();
         assertEquals(0.8, ((Number) fineTuned.get("weight_sparsity")).doubleValue(), 0.005, "the mask held: " + fineTuned);
         assertTrue(fineTuned.containsKey("latency_ms_1") && fineTuned.containsKey("sparsity_by_layer"), fineTuned.toString());
+        Map<?, ?> student = (Map<?, ?>) variants.stream().filter(v -> "student, distilled".equals(((Map<?, ?>) v)
+                .get("variant"))).findFirst().orElseThrow();
+        assertTrue(((Number) student.get("parameters_vs_teacher")).doubleValue() <= 0.25, student.toString());
+        assertTrue(((Number) student.get("test_accuracy")).doubleValue() > 0.5, student.toString());
         assertTrue(Files.isRegularFile(runDir.resolve("export/model.zip")));
         assertTrue(Files.isRegularFile(runDir.resolve("export/export-manifest.json")));
         onnxAgreesWithDl4jOnTheTestSplit(runDir);
