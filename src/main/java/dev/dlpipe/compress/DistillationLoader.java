@@ -40,6 +40,11 @@ public final class DistillationLoader implements DataSetLoader {
     }
 
     private MultiLayerNetwork teacher() {
+        synchronized (TEACHERS) {
+            if (!TEACHERS.containsKey(id)) {
+                TEACHERS.clear(); // one teacher per JVM at a time: a long-lived executor must not collect them
+            }
+        }
         return TEACHERS.computeIfAbsent(id, k -> {
             try {
                 return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(teacher), false);
