@@ -43,6 +43,7 @@ public final class CompressStage implements Stage {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CompressStage.class);
     public static final String PRUNED = "model-pruned.zip";
     public static final String INT8 = "model-int8.dlq";
+    public static final String FP16 = "model-fp16.zip";
 
     @Override
     public String name() {
@@ -85,6 +86,12 @@ public final class CompressStage implements Stage {
         variants.add(prunedVariant(finetuneEpochs > 0 ? "pruned, fine-tuned " + finetuneEpochs + " epochs" : "pruned",
                 pruned, ctx.out(PRUNED), accuracy(jsc, pruned, settings, testRefs)));
 
+        if (ctx.config().bool("compress.fp16")) {
+            // the lighter option: every parameter in half precision (a DL4J zip), no calibration needed
+            MultiLayerNetwork half = pruned.convertDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
+            Models.write(half, ctx.out(FP16), false);
+            variants.add(variant("pruned+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs)));
+        }
         if (int8) {
             try (OutputStream out = Fs.create(ctx.out(INT8))) {
                 Int8ModelFile.write(pruned, out);

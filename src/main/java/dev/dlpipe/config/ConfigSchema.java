@@ -157,6 +157,7 @@ public final class ConfigSchema {
         add(ConfigKey.range("compress.distill-temperature", DOUBLE, 1, 100, "softmax temperature of the teacher's targets"));
         add(ConfigKey.range("compress.distill-alpha", DOUBLE, 0, 1, "weight of the soft targets against the hard labels"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
+        add(ConfigKey.of("compress.fp16", BOOLEAN, "also write the pruned model with half-precision parameters"));
         add(ConfigKey.range("compress.calibration-rows", INT, 1, 1_000_000,
                 "training rows whose activation ranges calibrate full int8 (onnx-int8)"));
 

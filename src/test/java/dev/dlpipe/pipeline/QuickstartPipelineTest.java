@@ -55,6 +55,12 @@ class QuickstartPipelineTest {
                 .startsWith("pruned, fine-tuned")).findFirst().orElseThrow();
         assertEquals(0.8, ((Number) fineTuned.get("weight_sparsity")).doubleValue(), 0.005, "the mask held: " + fineTuned);
         assertTrue(fineTuned.containsKey("latency_ms_1") && fineTuned.containsKey("sparsity_by_layer"), fineTuned.toString());
+        Map<?, ?> half = (Map<?, ?>) variants.stream().filter(v -> "pruned+fp16".equals(((Map<?, ?>) v).get("variant")))
+                .findFirst().orElseThrow();
+        assertTrue(((Number) half.get("file_bytes")).longValue() * 1.5 < ((Number) ((Map<?, ?>) variants.get(0))
+                .get("file_bytes")).longValue(), "fp16 zip well under the fp32 zip: " + half);
+        assertEquals(((Number) fineTuned.get("test_accuracy")).doubleValue(),
+                ((Number) half.get("test_accuracy")).doubleValue(), 0.01, "fp16 keeps the accuracy");
         Map<?, ?> student = (Map<?, ?>) variants.stream().filter(v -> "student, distilled".equals(((Map<?, ?>) v)
                 .get("variant"))).findFirst().orElseThrow();
         assertTrue(((Number) student.get("parameters_vs_teacher")).doubleValue() <= 0.25, student.toString());
