@@ -1,6 +1,5 @@
 package dev.dlpipe.load;
 
-import dev.dlpipe.image.TensorSpec;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -12,38 +11,33 @@ import java.util.Map;
  */
 public final class BlockCache {
 
-    /** A decoded row group and the spec of the shard it came from. */
-    public record Entry(TensorSpec spec, TensorBlock block) {
-    }
-
     private static final long LIMIT = Long.getLong("dlpipe.loader.cache-mb", 256L) * 1024 * 1024;
-    private static final LinkedHashMap<String, Entry> CACHE = new LinkedHashMap<>(16, 0.75f, true);
+    private static final LinkedHashMap<String, TensorBlock> CACHE = new LinkedHashMap<>(16, 0.75f, true);
     private static long bytes;
 
     private BlockCache() {
     }
 
-    public static Entry get(String shard, int rowGroup) {
+    public static TensorBlock get(String shard, int rowGroup) {
         String key = shard + "#" + rowGroup;
         synchronized (CACHE) {
-            Entry e = CACHE.get(key);
+            TensorBlock e = CACHE.get(key);
             if (e != null) {
                 return e;
             }
         }
-        TensorShardReader reader = new TensorShardReader(shard);
-        Entry loaded = new Entry(reader.spec(), reader.read(rowGroup));
+        TensorBlock loaded = new TensorShardReader(shard).read(rowGroup);
         synchronized (CACHE) {
             if (CACHE.put(key, loaded) == null) {
-                bytes += loaded.block().bytes();
+                bytes += loaded.bytes();
             }
-            Iterator<Map.Entry<String, Entry>> it = CACHE.entrySet().iterator();
+            Iterator<Map.Entry<String, TensorBlock>> it = CACHE.entrySet().iterator();
             while (bytes > LIMIT && it.hasNext()) {
-                Map.Entry<String, Entry> eldest = it.next();
+                Map.Entry<String, TensorBlock> eldest = it.next();
                 if (eldest.getKey().equals(key)) {
                     continue;
                 }
-                bytes -= eldest.getValue().block().bytes();
+                bytes -= eldest.getValue().bytes();
                 it.remove();
             }
         }

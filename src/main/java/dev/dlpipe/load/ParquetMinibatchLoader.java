@@ -25,7 +25,6 @@ public final class ParquetMinibatchLoader implements DataSetLoader {
     public DataSet load(String refString) {
         dev.dlpipe.core.ExecutorMemory.logOnce(); // on each executor, with its first minibatch
         MinibatchRef ref = MinibatchRef.parse(refString);
-        BlockCache.Entry entry = BlockCache.get(ref.shard(), ref.rowGroup());
-        return Batches.slice(entry.block(), ref.from(), ref.rows(), numClasses);
+        return Batches.slice(BlockCache.get(ref.shard(), ref.rowGroup()), ref.from(), ref.rows(), numClasses);
     }
 }

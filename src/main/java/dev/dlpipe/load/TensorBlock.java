@@ -55,13 +55,6 @@ public final class TensorBlock {
         return new TensorBlock(rows, featureSize, data, rowOffsets, labels, release);
     }
 
-    /** A block over heap arrays (tests, small decoders); the floats are copied once. */
-    public static TensorBlock of(int rows, int featureSize, float[] features, int[] labels) {
-        ByteBuffer data = ByteBuffer.allocate(features.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        data.asFloatBuffer().put(features);
-        return packed(rows, featureSize, data, labels, null);
-    }
-
     public int rows() {
         return rows;
     }
