@@ -2,15 +2,13 @@ package dev.dlpipe.compress;
 
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
+import dev.dlpipe.train.Network;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -25,38 +23,35 @@ public final class ActivationCalibration {
     private ActivationCalibration() {
     }
 
-    /** Layer index to max |input| over the sample, for the layers that carry weights. */
-    public static Map<Integer, Float> inputRanges(MultiLayerNetwork net, INDArray sample) {
-        List<INDArray> acts = net.feedForward(sample, false); // [0] = input, [i + 1] = output of layer i
-        Map<Integer, Float> ranges = new TreeMap<>();
-        for (int i = 0; i < net.getnLayers(); i++) {
-            Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
+    /** Layer name ({@link Network}) to max |input| over the sample, for the layers that carry weights. */
+    public static Map<String, Float> inputRanges(Network net, INDArray sample) {
+        Map<String, Float> ranges = new LinkedHashMap<>();
+        net.inputMaxAbs(sample).forEach((name, range) -> {
+            Layer conf = net.layer(name);
             if (conf instanceof DenseLayer || conf instanceof OutputLayer || conf instanceof ConvolutionLayer) {
-                ranges.put(i, acts.get(i).amaxNumber().floatValue()); // pre-processors reshape, they do not rescale
+                ranges.put(name, range);
             }
-        }
+        });
         return ranges;
     }
 
-    public static void write(String file, Map<Integer, Float> ranges, long rows) {
+    public static void write(String file, Map<String, Float> ranges, long rows) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("method", "max-abs over the calibration sample, symmetric int8 (scale = range / 127)");
         m.put("rows", rows);
-        Map<String, Object> layers = new LinkedHashMap<>();
-        ranges.forEach((k, v) -> layers.put(String.valueOf(k), v));
-        m.put("input_range_by_layer", layers);
+        m.put("input_range_by_layer", ranges);
         Fs.writeString(file, Json.write(m));
     }
 
     /** The ranges in {@code file}, or an empty map if there is none (weights-only int8 then). */
-    public static Map<Integer, Float> read(String file) {
-        Map<Integer, Float> out = new TreeMap<>();
+    public static Map<String, Float> read(String file) {
+        Map<String, Float> out = new LinkedHashMap<>();
         if (!Fs.exists(file)) {
             return out;
         }
         Object layers = Json.readMap(Fs.readString(file)).get("input_range_by_layer");
         if (layers instanceof Map<?, ?> m) {
-            m.forEach((k, v) -> out.put(Integer.parseInt((String) k), ((Number) v).floatValue()));
+            m.forEach((k, v) -> out.put((String) k, ((Number) v).floatValue()));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
@@ -7,12 +8,14 @@ import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
+import dev.dlpipe.export.onnx.OnnxExporter;
 import dev.dlpipe.image.TensorSpec;
 import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
 import dev.dlpipe.train.DistributedTrainer;
 import dev.dlpipe.train.Evaluations;
 import dev.dlpipe.train.Models;
+import dev.dlpipe.train.Network;
 import dev.dlpipe.train.ParameterAveragingTrainer;
 import dev.dlpipe.train.TrainSettings;
 import dev.dlpipe.train.TrainStage;
@@ -29,14 +32,14 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.evaluation.classification.Evaluation;
 
 /**
- * Compresses the trained model: global magnitude pruning to {@code compress.prune-sparsity}, then int8 per-channel
- * weight quantization of the pruned model. Every variant is evaluated on the test split on the executors and
- * reported with its parameter count, non-zero parameters and file size ({@code compression-report.json/.md}).
- * Inputs: the train output (model.zip) and the pack output (test split).
+ * Compresses the trained model (any the trainer makes: mlp, lenet, or the resnet graph): magnitude pruning to
+ * {@code compress.prune-sparsity} with fine-tuning on Spark, an FP16 copy, int8 per-channel weights with calibrated
+ * activation ranges, and optionally a distilled student. Every variant is evaluated on the test split on the
+ * executors and reported with its parameter count, non-zero parameters, file size and latency
+ * ({@code compression-report.json/.md}). Inputs: the train output (model.zip) and the pack output.
  */
 public final class CompressStage implements Stage {
 
@@ -59,7 +62,8 @@ public final class CompressStage implements Stage {
     public StageResult run(StageContext ctx) throws IOException {
         double sparsity = ctx.config().number("compress.prune-sparsity");
         boolean int8 = "int8".equals(ctx.config().string("compress.quantize"));
-        MultiLayerNetwork original = Models.read(Fs.child(ctx.input(0), TrainStage.MODEL));
+        Network original = Models.read(Fs.child(ctx.input(0), TrainStage.MODEL));
+        TensorSpec spec = TensorSpec.readFrom(ctx.input(0));
         ShardIndex test = ShardIndex.of(Fs.child(ctx.input(1), Splits.TEST));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         TrainSettings settings = TrainSettings.from(ctx.config());
@@ -67,55 +71,61 @@ public final class CompressStage implements Stage {
 
         List<Map<String, Object>> variants = new ArrayList<>();
         String fp32File = ctx.out("model-fp32.zip");
-        Models.write(original, fp32File, false);
-        variants.add(variant("fp32", original, fp32File, accuracy(jsc, original, settings, testRefs)));
+        Models.write(original, fp32File);
+        variants.add(variant("fp32", original, fp32File, accuracy(jsc, original, settings, testRefs), spec,
+                OnnxForm.FP32));
 
         boolean perLayer = "layer".equals(ctx.config().string("compress.prune-scope"));
         int finetuneEpochs = ctx.config().integer("compress.finetune-epochs");
-        MultiLayerNetwork oneShot = original.clone();
+        Network oneShot = original.copy();
         Map<String, Double> thresholds = MagnitudePruner.thresholds(oneShot.paramTable(), sparsity, perLayer);
         MagnitudePruner.prune(oneShot.paramTable(), thresholds);
-        MultiLayerNetwork pruned = oneShot;
+        Network pruned = oneShot;
         if (finetuneEpochs > 0) {
             String oneShotFile = ctx.out("model-pruned-oneshot.zip");
-            Models.write(oneShot, oneShotFile, false);
-            variants.add(prunedVariant("pruned, one-shot", oneShot, oneShotFile, accuracy(jsc, oneShot, settings, testRefs)));
-            pruned = fineTune(ctx, jsc, original.clone(), settings, sparsity, perLayer, finetuneEpochs);
+            Models.write(oneShot, oneShotFile);
+            variants.add(prunedVariant("pruned, one-shot", oneShot, oneShotFile,
+                    accuracy(jsc, oneShot, settings, testRefs), spec, null));
+            pruned = fineTune(ctx, jsc, original.copy(), settings, sparsity, perLayer, finetuneEpochs);
         }
-        Models.write(pruned, ctx.out(PRUNED), false);
+        Models.write(pruned, ctx.out(PRUNED));
         variants.add(prunedVariant(finetuneEpochs > 0 ? "pruned, fine-tuned " + finetuneEpochs + " epochs" : "pruned",
-                pruned, ctx.out(PRUNED), accuracy(jsc, pruned, settings, testRefs)));
+                pruned, ctx.out(PRUNED), accuracy(jsc, pruned, settings, testRefs), spec, OnnxForm.FP32));
 
         if (ctx.config().bool("compress.fp16")) {
             // the lighter option: every parameter in half precision (a DL4J zip), no calibration needed
-            MultiLayerNetwork half = pruned.convertDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
-            Models.write(half, ctx.out(FP16), false);
-            variants.add(variant("pruned+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs)));
+            Network half = pruned.withDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
+            Models.write(half, ctx.out(FP16));
+            variants.add(variant("pruned+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs), spec,
+                    null));
         }
         if (int8) {
             try (OutputStream out = Fs.create(ctx.out(INT8))) {
                 Int8ModelFile.write(pruned, out);
             }
-            MultiLayerNetwork dequantized;
+            Network dequantized;
             try (InputStream in = Fs.open(ctx.out(INT8))) {
                 dequantized = Int8ModelFile.read(in, ctx.out(INT8));
             }
-            variants.add(variant("pruned+int8", dequantized, ctx.out(INT8), accuracy(jsc, dequantized, settings, testRefs)));
             // activation ranges for full int8 (export's onnx-int8), from a sample of the training split
             ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
             int rows = (int) Math.min(train.rows(), ctx.config().integer("compress.calibration-rows"));
+            Map<String, Float> ranges = Map.of();
             if (rows > 0) {
                 EpochIterator sample = new EpochIterator(new ParquetBlocks(train),
                         new BatchPolicy(rows, true, settings.seed(), 4 * rows, false, 0));
-                ActivationCalibration.write(ctx.out(ActivationCalibration.FILE),
-                        ActivationCalibration.inputRanges(pruned, sample.next().getFeatures()), rows);
+                ranges = ActivationCalibration.inputRanges(pruned, sample.next().getFeatures());
+                ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, rows);
             }
+            // DL4J runs the int8 file dequantized; ONNX Runtime runs the same weights (and activations) as int8
+            variants.add(variant("pruned+int8", dequantized, ctx.out(INT8),
+                    accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(true, ranges)));
         }
         int distillEpochs = ctx.config().integer("compress.distill-epochs");
         if (distillEpochs > 0) {
-            variants.addAll(distill(ctx, jsc, original, settings, distillEpochs, testRefs));
+            variants.addAll(distill(ctx, jsc, original, settings, distillEpochs, testRefs, spec));
         }
-        TensorSpec.readFrom(ctx.input(0)).writeTo(ctx.output());
+        spec.writeTo(ctx.output());
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("prune_sparsity_target", sparsity);
@@ -145,24 +155,24 @@ public final class CompressStage implements Stage {
      * the training split with the same parameter-averaging trainer while a {@link PruningMask} hook keeps the
      * pruned weights at zero after every update on every executor.
      */
-    private static MultiLayerNetwork fineTune(StageContext ctx, JavaSparkContext jsc, MultiLayerNetwork net,
+    private static Network fineTune(StageContext ctx, JavaSparkContext jsc, Network net,
                                               TrainSettings settings, double target, boolean perLayer, int epochs) {
         ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
         List<String> refs = train.minibatches(settings.batchSize());
         ParquetMinibatchLoader loader = new ParquetMinibatchLoader(train.spec().numClasses());
         double rate = ctx.config().number("compress.finetune-learning-rate");
-        MultiLayerNetwork current = net;
+        Network current = net;
         for (int e = 1; e <= epochs; e++) {
             double s = MagnitudePruner.gradualSparsity(target, e, epochs);
             MagnitudePruner.prune(current.paramTable(), MagnitudePruner.thresholds(current.paramTable(), s, perLayer));
             PruningMask mask = PruningMask.ofNonZero(current.paramTable());
-            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, current, settings, List.of(mask));
+            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, current.model(), settings, List.of(mask));
             trainer.setLearningRate(rate);
             List<String> shuffled = new ArrayList<>(refs);
             java.util.Collections.shuffle(shuffled, new java.util.Random(settings.seed() * 7 + e));
             trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()), loader, 10_000 + e);
-            current = (MultiLayerNetwork) trainer.network();
-            mask.apply(current); // already zero on every worker; this makes the average exact too
+            current = new Network(trainer.network());
+            mask.apply(current.model()); // already zero on every worker; this makes the average exact too
             LOG.info("[compress] fine-tuning epoch {}/{}: sparsity {}", e, epochs,
                     Evaluations.round(weightSparsity(current)));
         }
@@ -173,11 +183,11 @@ public final class CompressStage implements Stage {
      * A smaller MLP student trained on Spark from the teacher's softened outputs ({@link DistillationLoader}), and the
      * same student trained on the hard labels alone, so the report shows what distillation adds.
      */
-    private static List<Map<String, Object>> distill(StageContext ctx, JavaSparkContext jsc, MultiLayerNetwork teacher,
-                                                     TrainSettings settings, int epochs, JavaRDD<String> testRefs)
+    private static List<Map<String, Object>> distill(StageContext ctx, JavaSparkContext jsc, Network teacher,
+                                                     TrainSettings settings, int epochs, JavaRDD<String> testRefs,
+                                                     TensorSpec spec)
             throws IOException {
         ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
-        TensorSpec spec = train.spec();
         TrainSettings studentSettings = new TrainSettings("mlp", epochs, settings.batchSize(), settings.workers(),
                 settings.averagingFrequency(), settings.prefetch(), settings.updater(), settings.learningRate(),
                 settings.l2(), 0.0, ctx.config().integer("compress.student-hidden-units"),
@@ -187,8 +197,8 @@ public final class CompressStage implements Stage {
                 ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
         List<Map<String, Object>> out = new ArrayList<>();
         for (boolean distilled : new boolean[] {true, false}) {
-            MultiLayerNetwork student = (MultiLayerNetwork) dev.dlpipe.train.ModelFactory.create(studentSettings, spec);
-            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, student, studentSettings);
+            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
+                    dev.dlpipe.train.ModelFactory.create(studentSettings, spec), studentSettings);
             List<String> refs = train.minibatches(studentSettings.batchSize());
             for (int e = 1; e <= epochs; e++) {
                 trainer.setLearningRate(studentSettings.schedule().rate(e));
@@ -197,11 +207,11 @@ public final class CompressStage implements Stage {
                 trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()),
                         distilled ? soft : new ParquetMinibatchLoader(spec.numClasses()), e);
             }
-            student = (MultiLayerNetwork) trainer.network();
+            Network student = new Network(trainer.network());
             String file = ctx.out(distilled ? "model-student.zip" : "model-student-hard-labels.zip");
-            Models.write(student, file, false);
+            Models.write(student, file);
             Map<String, Object> v = variant(distilled ? "student, distilled" : "student, hard labels only", student,
-                    file, accuracy(jsc, student, settings, testRefs));
+                    file, accuracy(jsc, student, settings, testRefs), spec, OnnxForm.FP32);
             v.put("parameters_vs_teacher", Evaluations.round((double) student.numParams() / teacher.numParams()));
             out.add(v);
             LOG.info("[compress] {}: {} parameters ({}x the teacher), test accuracy {}", v.get("variant"),
@@ -210,49 +220,51 @@ public final class CompressStage implements Stage {
         return out;
     }
 
-    private static Map<String, Object> prunedVariant(String name, MultiLayerNetwork net, String file, Double accuracy) {
-        Map<String, Object> v = variant(name, net, file, accuracy);
+    private static Map<String, Object> prunedVariant(String name, Network net, String file, Double accuracy,
+                                                     TensorSpec spec, OnnxForm onnx) {
+        Map<String, Object> v = variant(name, net, file, accuracy, spec, onnx);
         v.put("weight_sparsity", Evaluations.round(weightSparsity(net)));
         v.put("sparsity_by_layer", MagnitudePruner.sparsityByLayer(net.paramTable()));
         return v;
     }
 
-    private static Double accuracy(JavaSparkContext jsc, MultiLayerNetwork net, TrainSettings settings,
+    private static Double accuracy(JavaSparkContext jsc, Network net, TrainSettings settings,
                                    JavaRDD<String> testRefs) {
         if (testRefs == null) {
             return null;
         }
-        DistributedTrainer evaluator = new ParameterAveragingTrainer(jsc, net, settings);
-        int classes = net.layerSize(net.getnLayers() - 1);
+        DistributedTrainer evaluator = new ParameterAveragingTrainer(jsc, net.model(), settings);
+        int classes = net.numClasses();
         Evaluation e = (Evaluation) evaluator.evaluate(testRefs, new ParquetMinibatchLoader(classes),
                 new Evaluation(classes))[0];
         return Evaluations.round(e.accuracy());
     }
 
-    private static Map<String, Object> variant(String name, MultiLayerNetwork net, String file, Double accuracy) {
+    /** How a variant deploys as ONNX: FP32, or int8 with calibrated activation ranges (none: weights only). */
+    private record OnnxForm(boolean int8, Map<String, Float> ranges) {
+        static final OnnxForm FP32 = new OnnxForm(false, Map.of());
+    }
+
+    /** {@code onnx}: also export the variant to ONNX and time it in ONNX Runtime; null for none. */
+    private static Map<String, Object> variant(String name, Network net, String file, Double accuracy,
+                                               TensorSpec spec, OnnxForm onnx) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("variant", name);
         v.put("parameters", net.numParams());
-        v.put("nonzero_parameters", nonZero(net));
+        v.put("nonzero_parameters", net.nonZeroParameters());
         v.put("file", file.substring(file.lastIndexOf('/') + 1));
         v.put("file_bytes", Fs.size(file));
         v.put("test_accuracy", accuracy);
-        v.putAll(Latency.measure(net));
+        v.putAll(Latency.dl4j(net, spec.featureSize()));
+        if (onnx != null) {
+            byte[] model = OnnxExporter.export(net, spec, onnx.int8(), onnx.ranges(), Map.of(), BuildInfo.version());
+            v.put("onnx_bytes", model.length);
+            v.putAll(Latency.onnxRuntime(model, spec.featureSize()));
+        }
         return v;
     }
 
-    static long nonZero(MultiLayerNetwork net) {
-        float[] all = net.params().dup('c').data().asFloat();
-        long n = 0;
-        for (float v : all) {
-            if (v != 0f) {
-                n++;
-            }
-        }
-        return n;
-    }
-
-    static double weightSparsity(MultiLayerNetwork net) {
+    static double weightSparsity(Network net) {
         long total = 0;
         long zeros = 0;
         for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : net.paramTable().entrySet()) {
@@ -270,15 +282,23 @@ public final class CompressStage implements Stage {
 
     private static String table(List<Map<String, Object>> variants) {
         StringBuilder sb = new StringBuilder("| variant | parameters | non-zero | file | bytes | test accuracy |"
-                + " latency 1 row (ms) | latency 256 rows (ms) |\n|---|---:|---:|---|---:|---:|---:|---:|\n");
+                + " DL4J ms, 1 row | DL4J ms, 256 rows | ONNX bytes | ONNX Runtime ms, 1 row | ONNX Runtime ms, 256 rows |\n"
+                + "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> v : variants) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", v.get("variant"),
-                    v.get("parameters"), v.get("nonzero_parameters"), v.get("file"), v.get("file_bytes"),
-                    v.get("test_accuracy"), v.get("latency_ms_1"), v.get("latency_ms_256")));
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    v.get("variant"), v.get("parameters"), v.get("nonzero_parameters"), v.get("file"),
+                    v.get("file_bytes"), v.get("test_accuracy"), v.get("latency_ms_1"), v.get("latency_ms_256"),
+                    cell(v.get("onnx_bytes")), cell(v.get("onnxruntime_latency_ms_1")),
+                    cell(v.get("onnxruntime_latency_ms_256"))));
         }
-        sb.append("\nLatency: DL4J on this JVM's CPU, median of repeated calls after warm-up. The int8 file is"
-                + " dequantized to float for DL4J, so its latency is the float model's; ONNX Runtime runs the int8 ONNX"
-                + " export with integer kernels.\n");
+        sb.append("\nLatency: this JVM's CPU, median of repeated calls after warm-up. DL4J runs the int8 file dequantized"
+                + " to float, so its DL4J latency is the float model's; the ONNX columns time the variant exported as"
+                + " export would write it (the int8 one with QDQ weights and calibrated activations, which ONNX Runtime"
+                + " runs with integer kernels). The fp16 and one-shot variants have no ONNX form here.\n");
         return sb.toString();
+    }
+
+    private static Object cell(Object value) {
+        return value == null ? "–" : value;
     }
 }

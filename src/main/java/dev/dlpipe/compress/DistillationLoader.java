@@ -1,15 +1,12 @@
 package dev.dlpipe.compress;
 
 import dev.dlpipe.load.ParquetMinibatchLoader;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import dev.dlpipe.train.Models;
+import dev.dlpipe.train.Network;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.core.loader.DataSetLoader;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.common.loader.Source;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -24,7 +21,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class DistillationLoader implements DataSetLoader {
 
-    private static final Map<String, MultiLayerNetwork> TEACHERS = new ConcurrentHashMap<>();
+    private static final Map<String, Network> TEACHERS = new ConcurrentHashMap<>();
 
     private final String id = UUID.randomUUID().toString();
     private final byte[] teacher;
@@ -39,19 +36,13 @@ public final class DistillationLoader implements DataSetLoader {
         this.minibatches = new ParquetMinibatchLoader(numClasses);
     }
 
-    private MultiLayerNetwork teacher() {
+    private Network teacher() {
         synchronized (TEACHERS) {
             if (!TEACHERS.containsKey(id)) {
                 TEACHERS.clear(); // one teacher per JVM at a time: a long-lived executor must not collect them
             }
         }
-        return TEACHERS.computeIfAbsent(id, k -> {
-            try {
-                return ModelSerializer.restoreMultiLayerNetwork(new ByteArrayInputStream(teacher), false);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read the teacher model", e);
-            }
-        });
+        return TEACHERS.computeIfAbsent(id, k -> Models.fromBytes(teacher, "the teacher model"));
     }
 
     @Override
@@ -60,7 +51,7 @@ public final class DistillationLoader implements DataSetLoader {
         // DL4J may call this inside its prefetch workspace; the teacher's forward pass must run outside it
         try (org.nd4j.linalg.api.memory.MemoryWorkspace ws = org.nd4j.linalg.factory.Nd4j.getWorkspaceManager()
                 .scopeOutOfWorkspaces()) {
-            ds.setLabels(softTargets(teacher().output(ds.getFeatures(), false), ds.getLabels(), temperature, alpha));
+            ds.setLabels(softTargets(teacher().output(ds.getFeatures()), ds.getLabels(), temperature, alpha));
         }
         return ds;
     }

@@ -8,7 +8,11 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import dev.dlpipe.train.Network;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -21,16 +25,21 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Int8ModelFile {
 
     private static final int MAGIC = 0x444C5138; // "DLQ8"
-    private static final int VERSION = 1;
+    private static final int VERSION = 2; // 2 added the network kind; 1 was MultiLayerNetwork only
+    private static final int MULTI_LAYER = 0;
+    private static final int GRAPH = 1;
 
     private Int8ModelFile() {
     }
 
-    public static void write(MultiLayerNetwork net, OutputStream out) throws IOException {
+    public static void write(Network net, OutputStream out) throws IOException {
         DataOutputStream data = new DataOutputStream(out);
         data.writeInt(MAGIC);
         data.writeInt(VERSION);
-        byte[] conf = net.getLayerWiseConfigurations().toJson().getBytes(StandardCharsets.UTF_8);
+        data.writeByte(net.isGraph() ? GRAPH : MULTI_LAYER);
+        String json = net.isGraph() ? net.graph().getConfiguration().toJson()
+                : net.multiLayer().getLayerWiseConfigurations().toJson();
+        byte[] conf = json.getBytes(StandardCharsets.UTF_8);
         data.writeInt(conf.length);
         data.write(conf);
         Map<String, INDArray> params = net.paramTable();
@@ -61,20 +70,31 @@ public final class Int8ModelFile {
         data.flush();
     }
 
-    public static MultiLayerNetwork read(InputStream in, String name) throws IOException {
+    public static Network read(InputStream in, String name) throws IOException {
         DataInputStream data = new DataInputStream(in);
         if (data.readInt() != MAGIC) {
             throw new IOException(name + ": not a dlpipe int8 model file (bad magic)");
         }
         int version = data.readInt();
-        if (version != VERSION) {
+        if (version != 1 && version != VERSION) {
             throw new IOException(name + ": unsupported int8 model file version " + version);
         }
+        int kind = version == 1 ? MULTI_LAYER : data.readByte();
         byte[] conf = new byte[data.readInt()];
         data.readFully(conf);
-        MultiLayerNetwork net = new MultiLayerNetwork(
-                MultiLayerConfiguration.fromJson(new String(conf, StandardCharsets.UTF_8)));
-        net.init();
+        String json = new String(conf, StandardCharsets.UTF_8);
+        Model net;
+        if (kind == GRAPH) {
+            ComputationGraph g = new ComputationGraph(ComputationGraphConfiguration.fromJson(json));
+            g.init();
+            net = g;
+        } else if (kind == MULTI_LAYER) {
+            MultiLayerNetwork m = new MultiLayerNetwork(MultiLayerConfiguration.fromJson(json));
+            m.init();
+            net = m;
+        } else {
+            throw new IOException(name + ": unknown network kind " + kind);
+        }
         int count = data.readInt();
         Map<String, INDArray> params = new LinkedHashMap<>();
         for (int p = 0; p < count; p++) {
@@ -106,6 +126,6 @@ public final class Int8ModelFile {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             net.setParam(e.getKey(), e.getValue());
         }
-        return net;
+        return new Network(net);
     }
 }

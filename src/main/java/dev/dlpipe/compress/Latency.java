@@ -1,43 +1,67 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.export.onnx.OnnxRuntimeModel;
+import dev.dlpipe.train.Network;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Inference latency of a network on this JVM: one row and a batch of 256, median of repeated calls after warm-up.
- * A slow variant (half precision is emulated on CPUs) gets fewer calls rather than holding the stage up.
+ * Inference latency on this JVM's CPU for one row and for a batch of 256: the median of repeated calls after
+ * warm-up. A slow variant (half precision is emulated on CPUs) gets fewer calls rather than holding the stage up.
  */
 public final class Latency {
+
+    static final int BATCH = 256;
 
     private Latency() {
     }
 
-    public static Map<String, Object> measure(MultiLayerNetwork net) {
-        long inputs = net.layerInputSize(0);
+    /** DL4J's latency: {@code latency_ms_1}, {@code latency_ms_256}. {@code inputs}: the width of one row. */
+    public static Map<String, Object> dl4j(Network net, long inputs) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("latency_ms_1", median(net, Nd4j.rand(DataType.FLOAT, 1, inputs), 200));
-        m.put("latency_ms_256", median(net, Nd4j.rand(DataType.FLOAT, 256, inputs), 20));
+        var one = Nd4j.rand(DataType.FLOAT, 1, inputs);
+        var batch = Nd4j.rand(DataType.FLOAT, BATCH, inputs);
+        m.put("latency_ms_1", median(() -> net.output(one), 200));
+        m.put("latency_ms_256", median(() -> net.output(batch), 20));
         return m;
     }
 
-    /** Median of up to {@code runs} timed calls, fewer when they take long (about a 2 s budget, at least 3 calls). */
-    private static double median(MultiLayerNetwork net, INDArray x, int runs) {
+    /** ONNX Runtime's latency for an exported model: {@code onnxruntime_latency_ms_1}, {@code _256}. */
+    public static Map<String, Object> onnxRuntime(byte[] onnx, int inputs) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Random random = new Random(1);
+        float[] rows = new float[BATCH * inputs];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = random.nextFloat();
+        }
+        float[] one = Arrays.copyOf(rows, inputs);
+        try (OnnxRuntimeModel model = new OnnxRuntimeModel(onnx)) {
+            m.put("onnxruntime_latency_ms_1", median(() -> model.predict(one, 1, inputs), 200));
+            m.put("onnxruntime_latency_ms_256", median(() -> model.predict(rows, BATCH, inputs), 20));
+        }
+        return m;
+    }
+
+    /**
+     * Median of up to {@code runs} timed calls after warm-up, fewer when they take long: about a 2 s budget each for
+     * warm-up and timing, and at least one timed call (a half-precision CNN on a CPU can take 10 s a batch).
+     */
+    private static double median(Runnable call, int runs) {
         long budget = System.nanoTime() + 2_000_000_000L;
-        net.output(x);
+        call.run();
         for (int i = 0; i < Math.max(5, runs / 10) && System.nanoTime() < budget; i++) {
-            net.output(x);
+            call.run();
         }
         budget = System.nanoTime() + 2_000_000_000L;
         double[] ms = new double[runs];
         int n = 0;
-        while (n < runs && (n < 3 || System.nanoTime() < budget)) {
+        while (n < runs && (n < 1 || System.nanoTime() < budget)) {
             long t0 = System.nanoTime();
-            net.output(x);
+            call.run();
             ms[n++] = (System.nanoTime() - t0) / 1e6;
         }
         double[] done = Arrays.copyOf(ms, n);

@@ -14,13 +14,13 @@ import dev.dlpipe.core.UserError;
 import dev.dlpipe.export.onnx.OnnxExporter;
 import dev.dlpipe.image.TensorSpec;
 import dev.dlpipe.train.Models;
+import dev.dlpipe.train.Network;
 import dev.dlpipe.train.TrainStage;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * Publishes a servable model: {@code model.zip} (DL4J; the pruned model when the input is a compress output,
@@ -53,12 +53,12 @@ public final class ExportStage implements Stage {
             throw new UserError(in + ": has neither " + CompressStage.PRUNED + " nor " + TrainStage.MODEL
                     + " (expected a train or compress output)");
         }
-        MultiLayerNetwork net = Models.read(source); // also proves the zip loads
+        Network net = Models.read(source); // also proves the zip loads
         TensorSpec spec = TensorSpec.readFrom(in);
         List<String> formats = ctx.config().list("export.formats");
         List<Map<String, Object>> files = new ArrayList<>();
         if (formats.contains("dl4j")) {
-            Models.write(net, ctx.out(MODEL), false);
+            Models.write(net, ctx.out(MODEL));
             files.add(file("dl4j", MODEL, ctx.out(MODEL)));
         }
         Map<String, String> onnxMetadata = new LinkedHashMap<>();
@@ -68,7 +68,7 @@ public final class ExportStage implements Stage {
         onnxMetadata.put("dlpipe.normalize", spec.normalize());
         onnxMetadata.put("dlpipe.source_model", source);
         // calibrated by compress: with them onnx-int8 quantizes activations too, without them only weights
-        Map<Integer, Float> ranges = ActivationCalibration.read(Fs.child(in, ActivationCalibration.FILE));
+        Map<String, Float> ranges = ActivationCalibration.read(Fs.child(in, ActivationCalibration.FILE));
         for (String format : List.of("onnx", "onnx-int8")) {
             if (formats.contains(format)) {
                 String name = format.equals("onnx") ? ONNX : ONNX_INT8;
@@ -118,6 +118,8 @@ public final class ExportStage implements Stage {
         manifest.put("preprocessing", preprocessing);
         manifest.put("files", files);
         manifest.put("source_model", source);
+        manifest.put("network", Map.of("kind", net.isGraph() ? "ComputationGraph" : "MultiLayerNetwork",
+                "parameters", net.numParams(), "layers", net.layerNames().size()));
         String sourceManifest = Fs.child(in, StageRunner.MANIFEST);
         if (Fs.exists(sourceManifest)) {
             Map<String, Object> m = Json.readMap(Fs.readString(sourceManifest));

@@ -10,7 +10,7 @@ import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import dev.dlpipe.export.ExportStage;
 import dev.dlpipe.train.Models;
-import java.io.ByteArrayInputStream;
+import dev.dlpipe.train.Network;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -29,8 +29,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -59,7 +57,7 @@ public final class ScoreStage implements Stage {
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
-        MultiLayerNetwork net = Models.read(Fs.child(ctx.input(0), ExportStage.MODEL));
+        Network net = Models.read(Fs.child(ctx.input(0), ExportStage.MODEL));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         Broadcast<byte[]> model = jsc.broadcast(Models.bytes(net));
         int batch = ctx.config().integer("score.batch-size");
@@ -94,8 +92,7 @@ public final class ScoreStage implements Stage {
 
         @Override
         public Iterator<Row> call(Iterator<Row> input) throws IOException {
-            MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(
-                    new ByteArrayInputStream(model.value()), false);
+            Network net = Models.fromBytes(model.value(), "the broadcast model");
             // streams: at most one batch of inputs and one of predictions in memory, whatever the partition size
             return new Iterator<>() {
                 private final List<Row> pending = new ArrayList<>(batch);
@@ -130,7 +127,7 @@ public final class ScoreStage implements Stage {
             };
         }
 
-        private static void score(MultiLayerNetwork net, List<Row> rows, List<Row> out) {
+        private static void score(Network net, List<Row> rows, List<Row> out) {
             int n = rows.size();
             int size = ((byte[]) rows.get(0).get(2)).length / Float.BYTES;
             float[] features = new float[n * size];
@@ -138,7 +135,7 @@ public final class ScoreStage implements Stage {
                 ByteBuffer.wrap((byte[]) rows.get(i).get(2)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
                         .get(features, i * size, size);
             }
-            INDArray probabilities = net.output(Nd4j.create(features, new long[] {n, size}, 'c'), false);
+            INDArray probabilities = net.output(Nd4j.create(features, new long[] {n, size}, 'c'));
             INDArray predicted = probabilities.argMax(1);
             for (int i = 0; i < n; i++) {
                 int p = predicted.getInt(i);

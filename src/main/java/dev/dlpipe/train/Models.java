@@ -6,7 +6,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 /** Reading and writing DL4J model zips on any Hadoop file system, with errors that name the file. */
@@ -15,24 +14,42 @@ public final class Models {
     private Models() {
     }
 
-    public static MultiLayerNetwork read(String file) {
+    /** A trained network (MultiLayerNetwork or ComputationGraph) from a DL4J model zip, without updater state. */
+    public static Network read(String file) {
         if (!Fs.exists(file)) {
             throw new UserError("model file not found: " + file);
         }
-        if (isGraph(file)) {
-            throw new UserError(file + ": a ComputationGraph (train.model=resnet); compress, export and score take"
-                    + " MultiLayerNetwork models (mlp, lenet) so far");
-        }
         try (InputStream in = Fs.open(file)) {
-            return ModelSerializer.restoreMultiLayerNetwork(in, false);
-        } catch (IOException | RuntimeException e) {
-            throw new UserError(file + ": not a readable DL4J model zip (corrupt or truncated?): " + e.getMessage(), e);
+            return fromBytes(in.readAllBytes(), file);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read model zip: " + e.getMessage(), e);
         }
+    }
+
+    /** A network from model zip bytes ({@link #bytes}); {@code name} is what errors call them. */
+    public static Network fromBytes(byte[] zip, String name) {
+        boolean graph = isGraph(new java.io.ByteArrayInputStream(zip), name);
+        org.deeplearning4j.nn.api.Model model;
+        try (InputStream in = new java.io.ByteArrayInputStream(zip)) {
+            model = graph ? ModelSerializer.restoreComputationGraph(in, false)
+                    : ModelSerializer.restoreMultiLayerNetwork(in, false);
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(name + ": not a readable DL4J model zip (corrupt or truncated?): " + e.getMessage(), e);
+        }
+        return new Network(model);
     }
 
     /** Whether a DL4J model zip holds a ComputationGraph (its configuration has vertices), from the zip alone. */
     public static boolean isGraph(String file) {
-        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(Fs.open(file))) {
+        try {
+            return isGraph(Fs.open(file), file);
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read model zip: " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean isGraph(InputStream in, String file) {
+        try (java.util.zip.ZipInputStream zip = new java.util.zip.ZipInputStream(in)) {
             for (java.util.zip.ZipEntry e; (e = zip.getNextEntry()) != null; ) {
                 if (e.getName().equals("configuration.json")) {
                     String json = new String(zip.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -45,16 +62,17 @@ public final class Models {
         }
     }
 
-    public static void write(MultiLayerNetwork net, String file, boolean withUpdater) throws IOException {
+    /** Writes the network without updater state (what compress and export publish). */
+    public static void write(Network net, String file) throws IOException {
         try (OutputStream out = Fs.create(file)) {
-            ModelSerializer.writeModel(net, out, withUpdater);
+            ModelSerializer.writeModel(net.model(), out, false);
         }
     }
 
     /** The model zip as bytes (no updater state), e.g. to broadcast it to executors. */
-    public static byte[] bytes(MultiLayerNetwork net) throws IOException {
+    public static byte[] bytes(Network net) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ModelSerializer.writeModel(net, out, false);
+        ModelSerializer.writeModel(net.model(), out, false);
         return out.toByteArray();
     }
 }

@@ -7,11 +7,13 @@ import dev.dlpipe.core.UserError;
 import dev.dlpipe.export.onnx.OnnxExporter;
 import dev.dlpipe.image.TensorSpec;
 import dev.dlpipe.train.ModelFactory;
+import dev.dlpipe.train.Network;
 import dev.dlpipe.train.TrainSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,8 +22,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Exported ONNX models run in ONNX Runtime (Java) and agree with DL4J: FP32 to float rounding, int8 (QDQ weights)
- * on the top-1 class. Debian's onnx checker accepts every file where python3-onnx is installed.
+ * Exported ONNX models of every network the trainer makes (MLP, LeNet, the residual graph with batch norm) run in
+ * ONNX Runtime (Java) and agree with DL4J: FP32 to float rounding, int8 (QDQ weights) on the top-1 class. Debian's onnx checker accepts every file where python3-onnx is installed.
  */
 class OnnxExportTest {
 
@@ -30,10 +32,21 @@ class OnnxExportTest {
     @TempDir
     Path dir;
 
-    static MultiLayerNetwork model(String name) {
+    static Network model(String name) {
         TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.model=" + name,
                 "train.hidden-units=64", "train.dropout=0.2")));
-        return (MultiLayerNetwork) ModelFactory.create(s, SPEC);
+        Network net = new Network(ModelFactory.create(s, SPEC));
+        // a fresh batch norm is the identity (mean 0, variance 1, gamma 1, beta 0): give it statistics to export
+        net.paramTable().forEach((k, p) -> {
+            if (k.endsWith("_mean") || k.endsWith("_beta")) {
+                p.assign(Nd4j.rand(DataType.FLOAT, p.shape()).subi(0.5));
+            } else if (k.endsWith("_var") || k.endsWith("_gamma")) {
+                p.assign(Nd4j.rand(DataType.FLOAT, p.shape()).addi(0.5));
+            } else if (k.endsWith("_log10stdev")) {
+                p.assign(Nd4j.rand(DataType.FLOAT, p.shape()).subi(0.5).muli(0.4));
+            }
+        });
+        return net;
     }
 
     @Test
@@ -42,8 +55,8 @@ class OnnxExportTest {
         // those are must not depend on whatever ND4J's global RNG did earlier in this JVM
         Nd4j.getRandom().setSeed(20261122);
         INDArray x = Nd4j.rand(DataType.FLOAT, 64, SPEC.featureSize());
-        for (String name : List.of("mlp", "lenet")) {
-            MultiLayerNetwork net = model(name);
+        for (String name : List.of("mlp", "lenet", "resnet")) {
+            Network net = model(name);
             float[][] dl4j = net.output(x).toFloatMatrix();
             byte[] fp32 = OnnxExporter.export(net, SPEC, false, Map.of("classes", "0,1,2,3,4,5,6,7,8,9"), "test");
             float[][] onnx = Ort.run(fp32, x);
@@ -58,13 +71,16 @@ class OnnxExportTest {
             byte[] int8 = OnnxExporter.export(net, SPEC, true, Map.of(), "test");
             assertTopOneAgreement(dl4j, Ort.run(int8, x), 63, name + " int8 weights");
             // full int8: activations calibrated on other rows of the same distribution
-            Map<Integer, Float> ranges = dev.dlpipe.compress.ActivationCalibration.inputRanges(net,
+            Map<String, Float> ranges = dev.dlpipe.compress.ActivationCalibration.inputRanges(net,
                     Nd4j.rand(DataType.FLOAT, 256, SPEC.featureSize()));
-            assertEquals(name.equals("mlp") ? 3 : 4, ranges.size(), "one range per weight layer: " + ranges);
+            assertEquals(Map.of("mlp", 3, "lenet", 4, "resnet", 8).get(name), ranges.size(),
+                    "one range per weight layer: " + ranges);
             byte[] full = OnnxExporter.export(net, SPEC, true, ranges, Map.of(), "test");
             assertTopOneAgreement(dl4j, Ort.run(full, x), 62, name + " int8 weights and activations");
             Files.write(dir.resolve(name + "-int8-full.onnx"), full);
-            assertTrue(int8.length * 3.5 < fp32.length, name + ": int8 " + int8.length + " B vs FP32 " + fp32.length + " B");
+            // the small residual net keeps relatively more in float: batch-norm statistics, biases, per-channel scales
+            double smaller = name.equals("resnet") ? 2.5 : 3.5;
+            assertTrue(int8.length * smaller < fp32.length, name + ": int8 " + int8.length + " B vs FP32 " + fp32.length + " B");
             Files.write(dir.resolve(name + "-fp32.onnx"), fp32);
             Files.write(dir.resolve(name + "-int8.onnx"), int8);
         }
@@ -75,13 +91,26 @@ class OnnxExportTest {
     void aLayerTheExporterCannotMapIsNamed() {
         MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
                 .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(784).nOut(8).build())
-                .layer(new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().nOut(8).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.misc.ElementWiseMultiplicationLayer.Builder().nIn(8)
+                        .nOut(8).build())
                 .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nOut(10)
                         .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
                 .build());
         net.init();
-        UserError e = assertThrows(UserError.class, () -> OnnxExporter.export(net, SPEC, false, Map.of(), "test"));
-        assertTrue(e.getMessage().contains("layer 1 (BatchNormalization"), e.getMessage());
+        UserError e = assertThrows(UserError.class,
+                () -> OnnxExporter.export(new Network(net), SPEC, false, Map.of(), "test"));
+        assertTrue(e.getMessage().contains("layer 1 (ElementWiseMultiplicationLayer"), e.getMessage());
+
+        ComputationGraph graph = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder()
+                .graphBuilder().addInputs("in")
+                .addLayer("dense", new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(784).nOut(8).build(), "in")
+                .addVertex("scaled", new org.deeplearning4j.nn.conf.graph.ScaleVertex(2.0), "dense")
+                .addLayer("out", new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder().nIn(8).nOut(10)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build(), "scaled")
+                .setOutputs("out").build());
+        graph.init();
+        e = assertThrows(UserError.class, () -> OnnxExporter.export(new Network(graph), SPEC, false, Map.of(), "test"));
+        assertTrue(e.getMessage().contains("vertex scaled (ScaleVertex)"), e.getMessage());
     }
 
     static void assertTopOneAgreement(float[][] expected, float[][] actual, int atLeast, String what) {
@@ -108,6 +137,6 @@ class OnnxExportTest {
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
         assertEquals(0, p.waitFor(), out);
-        assertEquals(6, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
+        assertEquals(9, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
     }
 }

@@ -1,12 +1,6 @@
 package dev.dlpipe.export;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
-import dev.dlpipe.export.onnx.OnnxExporter;
-import java.nio.FloatBuffer;
-import java.util.List;
-import java.util.Map;
+import dev.dlpipe.export.onnx.OnnxRuntimeModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Runs an exported model in ONNX Runtime (Java) for the tests. */
@@ -16,16 +10,10 @@ public final class Ort {
     }
 
     /** Class probabilities for the rows of {@code x} ([N, features]). */
-    public static float[][] run(byte[] model, INDArray x) throws Exception {
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession session = env.createSession(model, new OrtSession.SessionOptions());
-             OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(x.dup('c').data().asFloat()),
-                     new long[] {x.rows(), x.columns()});
-             OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, in))) {
-            if (!List.copyOf(session.getInputNames()).equals(List.of(OnnxExporter.INPUT))) {
-                throw new AssertionError("inputs " + session.getInputNames());
-            }
-            return (float[][]) r.get(OnnxExporter.OUTPUT).orElseThrow().getValue();
+    public static float[][] run(byte[] model, INDArray x) {
+        try (OnnxRuntimeModel m = new OnnxRuntimeModel(model)) {
+            return m.predict(x.dup('c').castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).data().asFloat(),
+                    Math.toIntExact(x.rows()), Math.toIntExact(x.columns()));
         }
     }
 

@@ -61,6 +61,13 @@ class QuickstartPipelineTest {
                 .get("file_bytes")).longValue(), "fp16 zip well under the fp32 zip: " + half);
         assertEquals(((Number) fineTuned.get("test_accuracy")).doubleValue(),
                 ((Number) half.get("test_accuracy")).doubleValue(), 0.01, "fp16 keeps the accuracy");
+        // the int8 variant as ONNX Runtime runs it: its ONNX file beside the fp32 one, timed
+        Map<?, ?> int8 = (Map<?, ?>) variants.stream().filter(v -> "pruned+int8".equals(((Map<?, ?>) v).get("variant")))
+                .findFirst().orElseThrow();
+        assertTrue(((Number) int8.get("onnx_bytes")).longValue() * 3.5 < ((Number) ((Map<?, ?>) variants.get(0))
+                .get("onnx_bytes")).longValue(), "int8 ONNX vs fp32 ONNX: " + int8);
+        assertTrue(((Number) int8.get("onnxruntime_latency_ms_256")).doubleValue() > 0, int8.toString());
+        assertTrue(Files.readString(runDir.resolve("compress/compression-report.md")).contains("ONNX Runtime ms"));
         Map<?, ?> student = (Map<?, ?>) variants.stream().filter(v -> "student, distilled".equals(((Map<?, ?>) v)
                 .get("variant"))).findFirst().orElseThrow();
         assertTrue(((Number) student.get("parameters_vs_teacher")).doubleValue() <= 0.25, student.toString());
@@ -81,7 +88,7 @@ class QuickstartPipelineTest {
 
     /** The exported ONNX files in ONNX Runtime against the exported DL4J zip, over every packed test row. */
     static void onnxAgreesWithDl4jOnTheTestSplit(Path runDir) throws Exception {
-        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = dev.dlpipe.train.Models.read(
+        dev.dlpipe.train.Network net = dev.dlpipe.train.Models.read(
                 runDir.resolve("export/model.zip").toString());
         dev.dlpipe.load.EpochIterator test = new dev.dlpipe.load.EpochIterator(new dev.dlpipe.load.ParquetBlocks(
                 dev.dlpipe.load.ShardIndex.of(runDir.resolve("pack/test").toString())),

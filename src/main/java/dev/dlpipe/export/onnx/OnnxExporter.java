@@ -4,22 +4,35 @@ import dev.dlpipe.compress.Int8Quantizer;
 import dev.dlpipe.core.UserError;
 import dev.dlpipe.export.onnx.OnnxGraph.Attr;
 import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.train.Network;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
@@ -28,12 +41,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Exports a DL4J MultiLayerNetwork (the MLP and the LeNet-style CNN) to ONNX. Input {@code features} is
+ * Exports the networks the trainer makes to ONNX: MultiLayerNetworks (the MLP, LeNet) layer by layer, and
+ * ComputationGraphs (the residual CNN) vertex by vertex in topological order. Input {@code features} is
  * [N, C*H*W] float32, exactly what the packed data and the DL4J model take; output {@code probabilities} is
- * [N, classes]. Dense layers become Gemm, convolutions Conv, pooling MaxPool/AveragePool, DL4J's preprocessors
- * Reshape/Flatten; dropout disappears (inference). {@code int8} stores every weight tensor as symmetric
- * per-output-channel int8 behind a DequantizeLinear (QDQ), the layout ONNX Runtime fuses into integer kernels.
- * Anything else is refused with the layer's index and type.
+ * [N, classes]. Dense layers become Gemm, convolutions Conv, pooling MaxPool/AveragePool/GlobalAveragePool, batch
+ * normalization BatchNormalization (running statistics), element-wise vertices Sum/Sub/Mul/Mean/Max, merge vertices
+ * Concat, DL4J's preprocessors Reshape/Flatten; dropout disappears (inference). {@code int8} stores every weight
+ * tensor as symmetric per-output-channel int8 behind a DequantizeLinear (QDQ), the layout ONNX Runtime fuses into
+ * integer kernels. Anything else is refused with the layer's name and type.
  */
 public final class OnnxExporter {
 
@@ -43,111 +58,270 @@ public final class OnnxExporter {
     private OnnxExporter() {
     }
 
-    public static byte[] export(MultiLayerNetwork net, TensorSpec spec, boolean int8, Map<String, String> metadata,
+    public static byte[] export(Network net, TensorSpec spec, boolean int8, Map<String, String> metadata,
                                 String version) {
         return export(net, spec, int8, Map.of(), metadata, version);
     }
 
     /**
-     * {@code inputRanges} (layer index to calibrated max |input|): with int8, each of those layers' inputs also goes
-     * through QuantizeLinear/DequantizeLinear (symmetric int8, scale = range / 127), so the whole layer can run in
-     * integer arithmetic. Without ranges, int8 covers the weights only.
+     * {@code inputRanges} (layer name, as {@link Network} names layers, to calibrated max |input|): with int8, each
+     * of those layers' inputs also goes through QuantizeLinear/DequantizeLinear (symmetric int8, scale = range / 127),
+     * so the whole layer can run in integer arithmetic. Without ranges, int8 covers the weights only.
      */
-    public static byte[] export(MultiLayerNetwork net, TensorSpec spec, boolean int8, Map<Integer, Float> inputRanges,
+    public static byte[] export(Network net, TensorSpec spec, boolean int8, Map<String, Float> inputRanges,
                                 Map<String, String> metadata, String version) {
         OnnxGraph g = new OnnxGraph();
         g.input(INPUT, OnnxGraph.FLOAT, -1, spec.featureSize());
-        String x = INPUT;
-        int n = net.getnLayers();
-        for (int i = 0; i < n; i++) {
-            InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(i);
-            x = preprocess(g, pre, x, i);
-            Layer conf = net.getLayerWiseConfigurations().getConf(i).getLayer();
-            String name = "layer" + i;
-            if (conf instanceof ConvolutionLayer c && !(conf instanceof org.deeplearning4j.nn.conf.layers.Convolution1DLayer)) {
-                requireDefaults(c, i);
-                INDArray w = net.getLayer(i).getParam("W");
-                x = quantizedInput(g, x, int8 ? inputRanges.get(i) : null, name);
-                String wName = weight(g, name + "_W", w, int8);
-                String bName = g.floats(name + "_b", new long[] {w.size(0)}, net.getLayer(i).getParam("b").toFloatVector());
-                x = g.node("Conv", List.of(x, wName, bName), g.name(name + "_conv"), convAttrs(c.getKernelSize(),
-                        c.getStride(), c.getPadding(), c.getDilation(), c.getConvolutionMode()));
-                x = activation(g, c.getActivationFn(), x, name, i);
-            } else if (conf instanceof SubsamplingLayer s && !(conf instanceof org.deeplearning4j.nn.conf.layers.Subsampling1DLayer)) {
-                String op = switch (s.getPoolingType()) {
-                    case MAX -> "MaxPool";
-                    case AVG -> "AveragePool";
-                    default -> throw unsupported(i, conf, "pooling type " + s.getPoolingType());
-                };
-                x = g.node(op, List.of(x), g.name(name + "_pool"), convAttrs(s.getKernelSize(), s.getStride(),
-                        s.getPadding(), null, s.getConvolutionMode()));
-            } else if (conf instanceof DenseLayer || conf instanceof OutputLayer) {
-                BaseLayer b = (BaseLayer) conf;
-                if (conf instanceof OutputLayer o && !(o.getActivationFn() instanceof ActivationSoftmax)) {
-                    throw unsupported(i, conf, "output activation " + o.getActivationFn());
-                }
-                INDArray w = net.getLayer(i).getParam("W");
-                x = quantizedInput(g, x, int8 ? inputRanges.get(i) : null, name);
-                String wName = weight(g, name + "_W", w, int8);
-                String bName = g.floats(name + "_b", new long[] {w.size(1)}, net.getLayer(i).getParam("b").toFloatVector());
-                x = g.node("Gemm", List.of(x, wName, bName), g.name(name + "_gemm"));
-                x = activation(g, b.getActivationFn(), x, name, i);
-            } else if (conf instanceof DropoutLayer) {
-                // identity at inference
-            } else {
-                throw unsupported(i, conf, null);
-            }
-        }
-        x = g.node("Identity", List.of(x), OUTPUT);
+        Lowering lower = new Lowering(g, int8, int8 ? inputRanges : Map.of());
+        String x = net.isGraph() ? lowerGraph(lower, net.graph()) : lowerLayers(lower, net.multiLayer());
+        g.node("Identity", List.of(x), OUTPUT);
         g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
         metadata.forEach(g::metadata);
         return g.toModel("dlpipe", version);
     }
 
-    private static String preprocess(OnnxGraph g, InputPreProcessor pre, String x, int layer) {
-        if (pre == null) {
-            return x;
+    private static String lowerLayers(Lowering lower, MultiLayerNetwork net) {
+        String x = INPUT;
+        for (int i = 0; i < net.getnLayers(); i++) {
+            String key = String.valueOf(i);
+            x = lower.preprocess(net.getLayerWiseConfigurations().getInputPreProcess(i), x, key);
+            x = lower.layer(net.getLayer(i), x, key, "layer" + i);
         }
-        if (pre instanceof FeedForwardToCnnPreProcessor p) {
-            String shape = g.int64s(g.name("shape"), new long[] {4},
-                    new long[] {-1, p.getNumChannels(), p.getInputHeight(), p.getInputWidth()});
-            return g.node("Reshape", List.of(x, shape), g.name("nchw"));
-        }
-        if (pre instanceof CnnToFeedForwardPreProcessor) {
-            return g.node("Flatten", List.of(x), g.name("flat"), Attr.i("axis", 1)); // DL4J flattens C order too
-        }
-        throw new UserError("ONNX export: input preprocessor of layer " + layer + " (" + pre.getClass().getSimpleName()
-                + ") is not supported");
+        return x;
     }
 
-    /** x through QuantizeLinear + DequantizeLinear with a calibrated symmetric int8 scale; x itself without a range. */
-    private static String quantizedInput(OnnxGraph g, String x, Float range, String name) {
-        if (range == null || !(range > 0)) {
-            return x;
+    private static String lowerGraph(Lowering lower, ComputationGraph graph) {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        Map<String, String> tensors = new HashMap<>(); // vertex name -> the ONNX tensor holding its output
+        tensors.put(conf.getNetworkInputs().get(0), INPUT);
+        for (int i : graph.topologicalSortOrder()) {
+            String name = graph.getVertices()[i].getVertexName();
+            GraphVertex vertex = conf.getVertices().get(name);
+            if (vertex == null) {
+                continue; // the network input
+            }
+            List<String> in = conf.getVertexInputs().get(name).stream().map(tensors::get).toList();
+            String out;
+            if (vertex instanceof LayerVertex v) {
+                String x = lower.preprocess(v.getPreProcessor(), in.get(0), name);
+                out = lower.layer(graph.getLayer(name), x, name, name);
+            } else if (vertex instanceof ElementWiseVertex v) {
+                out = lower.elementWise(v.getOp(), in, name);
+            } else if (vertex instanceof MergeVertex v) {
+                out = lower.g.node("Concat", in, lower.g.name(name + "_concat"), Attr.i("axis", v.getMergeAxis()));
+            } else {
+                throw new UserError("ONNX export: vertex " + name + " (" + vertex.getClass().getSimpleName()
+                        + ") is not supported; supported vertices: layers, ElementWise, Merge");
+            }
+            tensors.put(name, out);
         }
-        String scale = g.floats(name + "_in_scale", new long[0], new float[] {range / 127f});
-        String zero = g.int8s(name + "_in_zero", new long[0], new byte[1]);
-        String q = g.node("QuantizeLinear", List.of(x, scale, zero), g.name(name + "_in_q"));
-        return g.node("DequantizeLinear", List.of(q, scale, zero), g.name(name + "_in_dq"));
+        return tensors.get(conf.getNetworkOutputs().get(0));
     }
 
-    /** FP32 initializer, or int8 values + per-channel scales + zero points behind a DequantizeLinear. */
-    private static String weight(OnnxGraph g, String name, INDArray w, boolean int8) {
-        float[] values = w.dup('c').castTo(DataType.FLOAT).data().asFloat();
-        long[] shape = w.shape();
-        if (!int8) {
-            return g.floats(name, shape, values);
+    /** Adds the ONNX nodes for one DL4J layer or vertex at a time. */
+    private record Lowering(OnnxGraph g, boolean int8, Map<String, Float> inputRanges) {
+
+        String preprocess(InputPreProcessor pre, String x, String layer) {
+            if (pre == null) {
+                return x;
+            }
+            if (pre instanceof FeedForwardToCnnPreProcessor p) {
+                String shape = g.int64s(g.name("shape"), new long[] {4},
+                        new long[] {-1, p.getNumChannels(), p.getInputHeight(), p.getInputWidth()});
+                return g.node("Reshape", List.of(x, shape), g.name("nchw"));
+            }
+            if (pre instanceof CnnToFeedForwardPreProcessor p && p.getFormat() == CNN2DFormat.NCHW) {
+                return g.node("Flatten", List.of(x), g.name("flat"), Attr.i("axis", 1)); // DL4J flattens C order too
+            }
+            throw new UserError("ONNX export: input preprocessor of layer " + layer + " (" + pre.getClass().getSimpleName()
+                    + ") is not supported");
         }
-        Int8Quantizer.Quantized q = Int8Quantizer.quantize(values, shape);
-        int channels = q.scales().length;
-        String qName = g.int8s(name + "_q", shape, q.values());
-        String scale = g.floats(name + "_scale", new long[] {channels}, q.scales());
-        String zero = g.int8s(name + "_zero", new long[] {channels}, new byte[channels]);
-        return g.node("DequantizeLinear", List.of(qName, scale, zero), name, Attr.i("axis", q.channelIsLastDim() ? 1 : 0));
+
+        /** {@code key}: the layer's name for ranges and errors; {@code name}: the prefix of its ONNX tensors. */
+        String layer(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name) {
+            Layer conf = layer.conf().getLayer();
+            if (conf.getClass() == ConvolutionLayer.class) { // not its subclasses (1D/3D, depthwise, deconvolution)
+                ConvolutionLayer c = (ConvolutionLayer) conf;
+                if (c.getConvolutionMode() == ConvolutionMode.Causal || c.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                    throw unsupported(key, conf, c.getConvolutionMode() + ", " + c.getCnn2dDataFormat());
+                }
+                INDArray w = layer.getParam("W");
+                List<String> in = new ArrayList<>(List.of(quantizedInput(x, key, name), weight(name + "_W", w)));
+                if (c.hasBias()) {
+                    in.add(g.floats(name + "_b", new long[] {w.size(0)}, floats(layer.getParam("b"))));
+                }
+                x = g.node("Conv", in, g.name(name + "_conv"), convAttrs(c.getKernelSize(), c.getStride(),
+                        c.getPadding(), c.getDilation(), c.getConvolutionMode()));
+                return activation(c.getActivationFn(), x, name, key);
+            }
+            if (conf.getClass() == SubsamplingLayer.class) {
+                SubsamplingLayer s = (SubsamplingLayer) conf;
+                if (s.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                    throw unsupported(key, conf, s.getCnn2dDataFormat().toString());
+                }
+                List<Attr> attrs = new ArrayList<>(List.of(convAttrs(s.getKernelSize(), s.getStride(), s.getPadding(),
+                        null, s.getConvolutionMode())));
+                String op = switch (s.getPoolingType()) {
+                    case MAX -> "MaxPool";
+                    case AVG -> "AveragePool";
+                    default -> throw unsupported(key, conf, "pooling type " + s.getPoolingType());
+                };
+                if (op.equals("AveragePool")) {
+                    attrs.add(Attr.i("count_include_pad", s.isAvgPoolIncludePadInDivisor() ? 1 : 0));
+                }
+                return g.node(op, List.of(x), g.name(name + "_pool"), attrs.toArray(new Attr[0]));
+            }
+            if (conf instanceof GlobalPoolingLayer p) {
+                int[] dims = p.getPoolingDimensions();
+                if (dims != null && !java.util.Arrays.equals(dims, new int[] {2, 3})) {
+                    throw unsupported(key, conf, "pooling over dimensions " + java.util.Arrays.toString(dims));
+                }
+                String op = switch (p.getPoolingType()) {
+                    case MAX -> "GlobalMaxPool";
+                    case AVG -> "GlobalAveragePool";
+                    default -> throw unsupported(key, conf, "pooling type " + p.getPoolingType());
+                };
+                x = g.node(op, List.of(x), g.name(name + "_pool"));
+                return p.isCollapseDimensions() ? g.node("Flatten", List.of(x), g.name(name + "_flat"),
+                        Attr.i("axis", 1)) : x;
+            }
+            if (conf instanceof BatchNormalization bn) {
+                // no activation: DL4J's batch norm layer returns its normalized output and ignores the activation
+                // its configuration inherits (sigmoid by default), and the export must compute what DL4J computes
+                return batchNorm(layer, bn, x, name, key);
+            }
+            if (conf instanceof ActivationLayer a) {
+                return activation(a.getActivationFn(), x, name, key);
+            }
+            if (conf instanceof DenseLayer || conf.getClass() == OutputLayer.class) {
+                org.deeplearning4j.nn.conf.layers.FeedForwardLayer f =
+                        (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) conf;
+                boolean bias = conf instanceof DenseLayer d ? d.hasBias() : ((OutputLayer) conf).hasBias();
+                if (conf instanceof OutputLayer o && !(o.getActivationFn() instanceof ActivationSoftmax)) {
+                    throw unsupported(key, conf, "output activation " + o.getActivationFn());
+                }
+                INDArray w = layer.getParam("W");
+                List<String> in = new ArrayList<>(List.of(quantizedInput(x, key, name), weight(name + "_W", w)));
+                if (bias) {
+                    in.add(g.floats(name + "_b", new long[] {w.size(1)}, floats(layer.getParam("b"))));
+                }
+                x = g.node("Gemm", in, g.name(name + "_gemm"));
+                return activation(f.getActivationFn(), x, name, key);
+            }
+            if (conf instanceof DropoutLayer) {
+                return x; // identity at inference
+            }
+            throw unsupported(key, conf, null);
+        }
+
+        /**
+         * Inference batch norm on the running statistics. DL4J may keep log10 of the standard deviation instead of
+         * the variance (useLogStd, its default); it still divides by sqrt(std^2 + eps), so ONNX gets var = std^2.
+         */
+        private String batchNorm(org.deeplearning4j.nn.api.Layer layer, BatchNormalization bn, String x, String name,
+                                 String key) {
+            if (bn.getCnn2DFormat() != CNN2DFormat.NCHW) {
+                throw unsupported(key, bn, bn.getCnn2DFormat().toString());
+            }
+            float[] mean = floats(layer.getParam("mean"));
+            int c = mean.length;
+            float[] var;
+            if (layer.paramTable().containsKey("log10stdev")) {
+                float[] log10std = floats(layer.getParam("log10stdev"));
+                var = new float[c];
+                for (int i = 0; i < c; i++) {
+                    var[i] = (float) Math.pow(10, 2.0 * log10std[i]);
+                }
+            } else {
+                var = floats(layer.getParam("var"));
+            }
+            float[] gamma = bn.isLockGammaBeta() ? filled(c, bn.getGamma()) : floats(layer.getParam("gamma"));
+            float[] beta = bn.isLockGammaBeta() ? filled(c, bn.getBeta()) : floats(layer.getParam("beta"));
+            long[] dims = {c};
+            return g.node("BatchNormalization", List.of(x, g.floats(name + "_gamma", dims, gamma),
+                    g.floats(name + "_beta", dims, beta), g.floats(name + "_mean", dims, mean),
+                    g.floats(name + "_var", dims, var)), g.name(name + "_bn"), Attr.f("epsilon", (float) bn.getEps()));
+        }
+
+        String elementWise(ElementWiseVertex.Op op, List<String> in, String name) {
+            String onnx = switch (op) {
+                case Add -> "Sum";
+                case Average -> "Mean";
+                case Max -> "Max";
+                case Product -> "Mul";
+                case Subtract -> "Sub";
+            };
+            if ((op == ElementWiseVertex.Op.Subtract || op == ElementWiseVertex.Op.Product) && in.size() != 2) {
+                throw new UserError("ONNX export: vertex " + name + " (" + op + " of " + in.size()
+                        + " inputs) is not supported; " + op + " takes two");
+            }
+            return g.node(onnx, in, g.name(name + "_" + onnx.toLowerCase(java.util.Locale.ROOT)));
+        }
+
+        /** x through QuantizeLinear + DequantizeLinear with a calibrated symmetric int8 scale; x itself without one. */
+        private String quantizedInput(String x, String key, String name) {
+            Float range = inputRanges.get(key);
+            if (range == null || !(range > 0)) {
+                return x;
+            }
+            String scale = g.floats(name + "_in_scale", new long[0], new float[] {range / 127f});
+            String zero = g.int8s(name + "_in_zero", new long[0], new byte[1]);
+            String q = g.node("QuantizeLinear", List.of(x, scale, zero), g.name(name + "_in_q"));
+            return g.node("DequantizeLinear", List.of(q, scale, zero), g.name(name + "_in_dq"));
+        }
+
+        /** FP32 initializer, or int8 values + per-channel scales + zero points behind a DequantizeLinear. */
+        private String weight(String name, INDArray w) {
+            float[] values = floats(w);
+            long[] shape = w.shape();
+            if (!int8) {
+                return g.floats(name, shape, values);
+            }
+            Int8Quantizer.Quantized q = Int8Quantizer.quantize(values, shape);
+            int channels = q.scales().length;
+            String qName = g.int8s(name + "_q", shape, q.values());
+            String scale = g.floats(name + "_scale", new long[] {channels}, q.scales());
+            String zero = g.int8s(name + "_zero", new long[] {channels}, new byte[channels]);
+            return g.node("DequantizeLinear", List.of(qName, scale, zero), name,
+                    Attr.i("axis", q.channelIsLastDim() ? 1 : 0));
+        }
+
+        private String activation(IActivation fn, String x, String name, String key) {
+            if (fn instanceof ActivationIdentity) {
+                return x;
+            }
+            if (fn instanceof ActivationReLU) {
+                return g.node("Relu", List.of(x), g.name(name + "_relu"));
+            }
+            if (fn instanceof ActivationLReLU l) {
+                return g.node("LeakyRelu", List.of(x), g.name(name + "_lrelu"), Attr.f("alpha", (float) l.getAlpha()));
+            }
+            if (fn instanceof ActivationSoftmax) {
+                return g.node("Softmax", List.of(x), g.name(name + "_softmax"), Attr.i("axis", 1));
+            }
+            if (fn instanceof ActivationTanH) {
+                return g.node("Tanh", List.of(x), g.name(name + "_tanh"));
+            }
+            if (fn instanceof ActivationSigmoid) {
+                return g.node("Sigmoid", List.of(x), g.name(name + "_sigmoid"));
+            }
+            throw new UserError("ONNX export: layer " + key + " has activation " + fn + ", which the exporter does"
+                    + " not map (supported: identity, relu, leakyrelu, softmax, tanh, sigmoid)");
+        }
+    }
+
+    private static float[] floats(INDArray a) {
+        return a.dup('c').castTo(DataType.FLOAT).data().asFloat();
+    }
+
+    private static float[] filled(int n, double value) {
+        float[] out = new float[n];
+        java.util.Arrays.fill(out, (float) value);
+        return out;
     }
 
     private static Attr[] convAttrs(int[] kernel, int[] stride, int[] padding, int[] dilation, ConvolutionMode mode) {
-        List<Attr> attrs = new java.util.ArrayList<>(List.of(Attr.ints("kernel_shape", kernel[0], kernel[1]),
+        List<Attr> attrs = new ArrayList<>(List.of(Attr.ints("kernel_shape", kernel[0], kernel[1]),
                 Attr.ints("strides", stride[0], stride[1])));
         if (mode == ConvolutionMode.Same) {
             attrs.add(Attr.s("auto_pad", "SAME_UPPER"));
@@ -160,34 +334,10 @@ public final class OnnxExporter {
         return attrs.toArray(new Attr[0]);
     }
 
-    private static void requireDefaults(ConvolutionLayer c, int i) {
-        if (c.getConvolutionMode() == ConvolutionMode.Causal) {
-            throw unsupported(i, c, "causal convolution");
-        }
-    }
-
-    private static String activation(OnnxGraph g, IActivation fn, String x, String name, int layer) {
-        if (fn instanceof ActivationIdentity) {
-            return x;
-        }
-        if (fn instanceof ActivationReLU) {
-            return g.node("Relu", List.of(x), g.name(name + "_relu"));
-        }
-        if (fn instanceof ActivationSoftmax) {
-            return g.node("Softmax", List.of(x), g.name(name + "_softmax"), Attr.i("axis", 1));
-        }
-        if (fn instanceof ActivationTanH) {
-            return g.node("Tanh", List.of(x), g.name(name + "_tanh"));
-        }
-        if (fn instanceof ActivationSigmoid) {
-            return g.node("Sigmoid", List.of(x), g.name(name + "_sigmoid"));
-        }
-        throw new UserError("ONNX export: layer " + layer + " has activation " + fn + ", which the exporter does not map");
-    }
-
-    private static UserError unsupported(int i, Layer conf, String detail) {
-        return new UserError("ONNX export: layer " + i + " (" + conf.getClass().getSimpleName()
+    private static UserError unsupported(String key, Layer conf, String detail) {
+        return new UserError("ONNX export: layer " + key + " (" + conf.getClass().getSimpleName()
                 + (detail == null ? "" : ", " + detail) + ") is not supported; supported: Dense, Output (softmax),"
-                + " Convolution, Subsampling (max/avg), Dropout");
+                + " Convolution, Subsampling (max/avg), GlobalPooling (max/avg), BatchNormalization, Activation,"
+                + " Dropout");
     }
 }
