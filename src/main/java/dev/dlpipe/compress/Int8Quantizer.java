@@ -16,6 +16,15 @@ public final class Int8Quantizer {
     }
 
     public static Quantized quantize(float[] w, long[] shape) {
+        return quantize(w, shape, 127);
+    }
+
+    /**
+     * With {@code maxLevel} 63 the values use 7 of the 8 bits ("reduce range"): x86 CPUs without VNNI multiply
+     * uint8 activations by int8 weights with VPMADDUBSW, whose int16 pair sums saturate above 127 * 255 * 2 would
+     * reach, and 63 keeps them in range.
+     */
+    public static Quantized quantize(float[] w, long[] shape, int maxLevel) {
         boolean dense = shape.length == 2;
         int channels = (int) (dense ? shape[1] : shape[0]);
         int perChannel = w.length / channels;
@@ -25,12 +34,12 @@ public final class Int8Quantizer {
             scales[c] = Math.max(scales[c], Math.abs(w[i]));
         }
         for (int c = 0; c < channels; c++) {
-            scales[c] = scales[c] == 0 ? 1f : scales[c] / 127f;
+            scales[c] = scales[c] == 0 ? 1f : scales[c] / maxLevel;
         }
         byte[] q = new byte[w.length];
         for (int i = 0; i < w.length; i++) {
             int c = channel(i, dense, channels, perChannel);
-            q[i] = (byte) Math.max(-127, Math.min(127, Math.round(w[i] / scales[c])));
+            q[i] = (byte) Math.max(-maxLevel, Math.min(maxLevel, Math.round(w[i] / scales[c])));
         }
         return new Quantized(q, scales, shape.clone(), dense);
     }

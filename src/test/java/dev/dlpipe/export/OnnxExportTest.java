@@ -69,14 +69,14 @@ class OnnxExportTest {
             assertTrue(maxDiff < 1e-5, name + " FP32 max abs diff " + maxDiff);
 
             byte[] int8 = OnnxExporter.export(net, SPEC, true, Map.of(), "test");
-            assertTopOneAgreement(dl4j, Ort.run(int8, x), 63, name + " int8 weights");
+            assertTopOneAgreement(dl4j, Ort.run(int8, x), name + " int8 weights");
             // full int8: activations calibrated on other rows of the same distribution
             Map<String, Float> ranges = dev.dlpipe.compress.ActivationCalibration.inputRanges(net,
                     Nd4j.rand(DataType.FLOAT, 256, SPEC.featureSize()));
             assertEquals(Map.of("mlp", 3, "lenet", 4, "resnet", 8).get(name), ranges.size(),
                     "one range per weight layer: " + ranges);
             byte[] full = OnnxExporter.export(net, SPEC, true, ranges, Map.of(), "test");
-            assertTopOneAgreement(dl4j, Ort.run(full, x), 62, name + " int8 weights and activations");
+            assertTopOneAgreement(dl4j, Ort.run(full, x), name + " int8 weights and activations");
             Files.write(dir.resolve(name + "-int8-full.onnx"), full);
             // the small residual net keeps relatively more in float: batch-norm statistics, biases, per-channel scales
             double smaller = name.equals("resnet") ? 2.5 : 3.5;
@@ -113,12 +113,24 @@ class OnnxExportTest {
         assertTrue(e.getMessage().contains("vertex scaled (ScaleVertex)"), e.getMessage());
     }
 
-    static void assertTopOneAgreement(float[][] expected, float[][] actual, int atLeast, String what) {
+    /**
+     * The networks here are untrained, so many rows are near-ties whose top-1 flips with any rounding. Agreement is
+     * required on every row where DL4J's top class leads by a clear margin (and those must be most rows); the
+     * trained model's 99% over the whole test split is checked in QuickstartPipelineTest.
+     */
+    static void assertTopOneAgreement(float[][] expected, float[][] actual, String what) {
+        int clear = 0;
         int agree = 0;
         for (int i = 0; i < expected.length; i++) {
-            agree += Ort.argMax(expected[i]) == Ort.argMax(actual[i]) ? 1 : 0;
+            float[] sorted = expected[i].clone();
+            java.util.Arrays.sort(sorted);
+            if (sorted[sorted.length - 1] - sorted[sorted.length - 2] >= 0.01f) {
+                clear++;
+                agree += Ort.argMax(expected[i]) == Ort.argMax(actual[i]) ? 1 : 0;
+            }
         }
-        assertTrue(agree >= atLeast, what + ": top-1 agreement " + agree + "/" + expected.length);
+        assertTrue(clear >= expected.length / 2, what + ": only " + clear + " rows with a clear top class");
+        assertEquals(clear, agree, what + ": top-1 agreement on the rows with a clear top class");
     }
 
     /** Debian's python3-onnx checker over every file; required where DLPIPE_REQUIRE_ONNX=1 (CI installs it). */

@@ -17,6 +17,7 @@ public final class OnnxGraph {
     /** ONNX TensorProto.DataType values used here. */
     public static final int FLOAT = 1;
     public static final int INT8 = 3;
+    public static final int INT32 = 6;
     public static final int INT64 = 7;
 
     /** IR version 8 and opset 17: what ONNX 1.12+ (Debian 12's checker) and current ONNX Runtime both accept. */
@@ -92,6 +93,12 @@ public final class OnnxGraph {
 
     public String int8s(String name, long[] dims, byte[] values) {
         return initializer(name, INT8, dims, values);
+    }
+
+    public String int32s(String name, long[] dims, int[] values) {
+        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        b.asIntBuffer().put(values);
+        return initializer(name, INT32, dims, b.array());
     }
 
     public String int64s(String name, long[] dims, long[] values) {
