@@ -293,8 +293,9 @@ public final class CompressStage implements Stage {
         }
         sb.append("\nLatency: this JVM's CPU, median of repeated calls after warm-up. DL4J runs the int8 file dequantized"
                 + " to float, so its DL4J latency is the float model's; the ONNX columns time the variant exported as"
-                + " export would write it (the int8 one with QDQ weights and calibrated activations, which ONNX Runtime"
-                + " runs with integer kernels). The fp16 and one-shot variants have no ONNX form here.\n");
+                + " export would write it: the int8 one with QDQ weights and calibrated activations, whose dense layers"
+                + " ONNX Runtime runs as integer QGemm (convolutions stay float there). The fp16 and one-shot variants"
+                + " have no ONNX form here.\n");
         return sb.toString();
     }
 

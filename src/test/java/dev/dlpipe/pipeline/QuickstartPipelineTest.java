@@ -74,7 +74,7 @@ class QuickstartPipelineTest {
         assertTrue(((Number) student.get("test_accuracy")).doubleValue() > 0.5, student.toString());
         assertTrue(Files.isRegularFile(runDir.resolve("export/model.zip")));
         assertTrue(Files.isRegularFile(runDir.resolve("export/export-manifest.json")));
-        onnxAgreesWithDl4jOnTheTestSplit(runDir);
+        onnxAgreesWithDl4jOnTheTestSplit(runDir, 0.99);
 
         StageReport score = reports.get(6);
         assertEquals(reports.get(0).metrics().get("rows_per_split") instanceof Map<?, ?> m ? ((Number) m.get("test")).longValue() : -1,
@@ -84,10 +84,45 @@ class QuickstartPipelineTest {
         Map<String, Object> run = Json.readMap(Files.readString(runDir.resolve("run.json")));
         assertEquals(7, ((List<?>) run.get("stages")).size());
         assertTrue(Files.readString(runDir.resolve("report.md")).contains("| train |"));
+
+        residualGraphThroughCompressExportScore(root, input, runDir);
+    }
+
+    /**
+     * The residual CNN (a ComputationGraph, with batch norm and skip connections) through train, compress, export
+     * and score on the same packed data. One short epoch: this checks the stages' handling of graphs (pruning,
+     * the int8 file, calibration, ONNX export and its agreement, scoring), not the accuracy a longer run reaches
+     * (docs/benchmarks.md has that).
+     */
+    private static void residualGraphThroughCompressExportScore(Path root, String input, Path runDir) throws Exception {
+        Config config = ConfigLoader.load(List.of(root.resolve("pipelines/quickstart.yaml")), List.of(
+                "pipeline.input=" + input, "run.dir=" + runDir, "spark.master=local[2]",
+                "pipeline.stages=train,compress,export,score", "train.model=resnet", "train.epochs=1",
+                "train.averaging-frequency=10", "compress.prune-sparsity=0.5", "compress.finetune-epochs=0",
+                "compress.fp16=false", "compress.calibration-rows=256", "spark.conf.spark.sql.shuffle.partitions=4"));
+        List<StageReport> reports = PipelineRunner.run(TestSpark.session(), config);
+        assertEquals(List.of("train", "compress", "export", "score"), reports.stream().map(StageReport::stage).toList());
+
+        Map<String, Object> manifest = Json.readMap(Files.readString(runDir.resolve("export/export-manifest.json")));
+        assertEquals("ComputationGraph", ((Map<?, ?>) manifest.get("network")).get("kind"), manifest.toString());
+        List<?> variants = (List<?>) Json.readMap(Files.readString(runDir.resolve("compress/compression-report.json")))
+                .get("variants");
+        Map<?, ?> pruned = (Map<?, ?>) variants.stream().filter(v -> "pruned".equals(((Map<?, ?>) v).get("variant")))
+                .findFirst().orElseThrow();
+        assertEquals(0.5, ((Number) pruned.get("weight_sparsity")).doubleValue(), 0.01, pruned.toString());
+        assertTrue(((Map<?, ?>) pruned.get("sparsity_by_layer")).containsKey("b2-c2_W"), pruned.toString());
+        Map<?, ?> int8 = (Map<?, ?>) variants.stream().filter(v -> "pruned+int8".equals(((Map<?, ?>) v).get("variant")))
+                .findFirst().orElseThrow();
+        assertTrue(((Number) int8.get("onnxruntime_latency_ms_1")).doubleValue() > 0, int8.toString());
+        Map<String, Object> ranges = Json.readMap(Files.readString(runDir.resolve("compress/activation-ranges.json")));
+        assertEquals(8, ((Map<?, ?>) ranges.get("input_range_by_layer")).size(), "every conv and dense layer: " + ranges);
+        // a model this short-trained has many near-ties between classes, hence the lower bar than the MLP's 99%
+        onnxAgreesWithDl4jOnTheTestSplit(runDir, 0.95);
+        assertEquals(reports.get(3).counts().in(), reports.get(3).counts().out(), "every test row scored");
     }
 
     /** The exported ONNX files in ONNX Runtime against the exported DL4J zip, over every packed test row. */
-    static void onnxAgreesWithDl4jOnTheTestSplit(Path runDir) throws Exception {
+    static void onnxAgreesWithDl4jOnTheTestSplit(Path runDir, double int8Agreement) throws Exception {
         dev.dlpipe.train.Network net = dev.dlpipe.train.Models.read(
                 runDir.resolve("export/model.zip").toString());
         dev.dlpipe.load.EpochIterator test = new dev.dlpipe.load.EpochIterator(new dev.dlpipe.load.ParquetBlocks(
@@ -107,6 +142,8 @@ class QuickstartPipelineTest {
                     ? 1 : 0;
         }
         assertTrue(maxDiff < 1e-4, "FP32 ONNX vs DL4J max abs diff " + maxDiff);
-        assertTrue(agree >= 0.99 * dl4j.length, "int8 ONNX top-1 agreement " + agree + "/" + dl4j.length);
+        System.out.println("ONNX vs DL4J on " + dl4j.length + " test rows: FP32 max abs diff " + maxDiff
+                + ", int8 top-1 agreement " + agree);
+        assertTrue(agree >= int8Agreement * dl4j.length, "int8 ONNX top-1 agreement " + agree + "/" + dl4j.length);
     }
 }
