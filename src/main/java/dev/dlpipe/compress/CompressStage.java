@@ -117,9 +117,9 @@ public final class CompressStage implements Stage {
                 ranges = ActivationCalibration.inputRanges(pruned, sample.next().getFeatures());
                 ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, rows);
             }
-            // DL4J runs the int8 file dequantized; ONNX Runtime runs the same weights (and activations) as int8
+            // DL4J runs the int8 file dequantized; the ONNX form is what export makes of the pruned model
             variants.add(variant("pruned+int8", dequantized, ctx.out(INT8),
-                    accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(true, ranges)));
+                    accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(pruned, true, ranges)));
         }
         int distillEpochs = ctx.config().integer("compress.distill-epochs");
         if (distillEpochs > 0) {
@@ -240,9 +240,12 @@ public final class CompressStage implements Stage {
         return Evaluations.round(e.accuracy());
     }
 
-    /** How a variant deploys as ONNX: FP32, or int8 with calibrated activation ranges (none: weights only). */
-    private record OnnxForm(boolean int8, Map<String, Float> ranges) {
-        static final OnnxForm FP32 = new OnnxForm(false, Map.of());
+    /**
+     * How a variant deploys as ONNX: the variant's own network in FP32, or {@code source} exported as int8 with
+     * calibrated activation ranges (none: weights only).
+     */
+    private record OnnxForm(Network source, boolean int8, Map<String, Float> ranges) {
+        static final OnnxForm FP32 = new OnnxForm(null, false, Map.of());
     }
 
     /** {@code onnx}: also export the variant to ONNX and time it in ONNX Runtime; null for none. */
@@ -257,7 +260,8 @@ public final class CompressStage implements Stage {
         v.put("test_accuracy", accuracy);
         v.putAll(Latency.dl4j(net, spec.featureSize()));
         if (onnx != null) {
-            byte[] model = OnnxExporter.export(net, spec, onnx.int8(), onnx.ranges(), Map.of(), BuildInfo.version());
+            byte[] model = OnnxExporter.export(onnx.source() == null ? net : onnx.source(), spec, onnx.int8(),
+                    onnx.ranges(), Map.of(), BuildInfo.version());
             v.put("onnx_bytes", model.length);
             v.putAll(Latency.onnxRuntime(model, spec.featureSize()));
         }

@@ -268,40 +268,36 @@ public final class OnnxExporter {
         private List<String> linearInputs(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name,
                                           boolean hasBias) {
             INDArray w = layer.getParam("W");
-            float[] values = floats(w);
             long[] shape = w.shape();
-            float[] bias = hasBias ? floats(layer.getParam("b")) : null;
-            long[] biasShape = {shape.length == 2 ? shape[1] : shape[0]};
-            if (!int8) {
-                List<String> in = new ArrayList<>(List.of(x, g.floats(name + "_W", shape, values)));
-                if (hasBias) {
-                    in.add(g.floats(name + "_b", biasShape, bias));
-                }
-                return in;
+            Int8Quantizer.Quantized q = int8 ? Int8Quantizer.quantize(floats(w), shape, WEIGHT_LEVELS) : null;
+            String weight;
+            String weightScale = null;
+            if (q == null) {
+                weight = g.floats(name + "_W", shape, floats(w));
+            } else {
+                int channels = q.scales().length;
+                weightScale = g.floats(name + "_W_scale", new long[] {channels}, q.scales());
+                // explicit per-channel int8 zero points: ONNX Runtime's QGemm insists on them
+                weight = g.node("DequantizeLinear", List.of(g.int8s(name + "_W_q", shape, q.values()), weightScale,
+                        g.int8s(name + "_W_zero", new long[] {channels}, new byte[channels])), name + "_W",
+                        Attr.i("axis", q.channelIsLastDim() ? 1 : 0));
             }
-            Int8Quantizer.Quantized q = Int8Quantizer.quantize(values, shape, WEIGHT_LEVELS);
-            int channels = q.scales().length;
-            String weightScale = g.floats(name + "_W_scale", new long[] {channels}, q.scales());
-            // explicit per-channel int8 zero points: ONNX Runtime's QGemm insists on them
-            String weight = g.node("DequantizeLinear", List.of(g.int8s(name + "_W_q", shape, q.values()),
-                    weightScale, g.int8s(name + "_W_zero", new long[] {channels}, new byte[channels])), name + "_W",
-                    Attr.i("axis", q.channelIsLastDim() ? 1 : 0));
-            Float range = inputRanges.get(key);
-            float inScale = range == null || !(range > 0) ? 0f : range / 127f;
-            if (inScale == 0) { // weights-only int8
-                List<String> in = new ArrayList<>(List.of(x, weight));
-                if (hasBias) {
-                    in.add(g.floats(name + "_b", biasShape, bias));
-                }
-                return in;
+            Float range = q == null ? null : inputRanges.get(key);
+            float inScale = range == null || !(range > 0) ? 0f : range / 127f; // 0: the input stays float
+            List<String> in = new ArrayList<>();
+            String inScaleName = null;
+            if (inScale > 0) {
+                inScaleName = g.floats(name + "_in_scale", new long[0], new float[] {inScale});
+                String zero = g.int8s(name + "_in_zero", new long[0], new byte[1]);
+                String xq = g.node("QuantizeLinear", List.of(x, inScaleName, zero), g.name(name + "_in_q"));
+                x = g.node("DequantizeLinear", List.of(xq, inScaleName, zero), g.name(name + "_in_dq"));
             }
-            String inScaleName = g.floats(name + "_in_scale", new long[0], new float[] {inScale});
-            String zero = g.int8s(name + "_in_zero", new long[0], new byte[1]);
-            String xq = g.node("QuantizeLinear", List.of(x, inScaleName, zero), g.name(name + "_in_q"));
-            List<String> in = new ArrayList<>(List.of(
-                    g.node("DequantizeLinear", List.of(xq, inScaleName, zero), g.name(name + "_in_dq")), weight));
+            in.add(x);
+            in.add(weight);
             if (hasBias) {
-                int[] biasQ = int32Bias(bias, inScale, q.scales());
+                float[] bias = floats(layer.getParam("b"));
+                long[] biasShape = {bias.length};
+                int[] biasQ = inScale > 0 ? int32Bias(bias, inScale, q.scales()) : null;
                 if (biasQ == null) {
                     in.add(g.floats(name + "_b", biasShape, bias));
                 } else {
