@@ -193,6 +193,13 @@ public final class CompressStage implements Stage {
                 settings.l2(), 0.0, ctx.config().integer("compress.student-hidden-units"),
                 ctx.config().integer("compress.student-hidden-layers"), settings.seed(), settings.dataType(),
                 settings.schedule(), settings.rules(), false, "", 1);
+        long studentParams = dev.dlpipe.train.ModelFactory.create(studentSettings, spec).numParams();
+        if (studentParams >= teacher.numParams()) {
+            // legitimate for a CNN teacher (an MLP student needs far fewer operations per row), but not a smaller model
+            LOG.warn("[compress] the student ({} parameters) is not smaller than the teacher ({}); lower"
+                    + " compress.student-hidden-units / student-hidden-layers for a smaller model", studentParams,
+                    teacher.numParams());
+        }
         DistillationLoader soft = new DistillationLoader(Models.bytes(teacher), spec.numClasses(),
                 ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
         List<Map<String, Object>> out = new ArrayList<>();

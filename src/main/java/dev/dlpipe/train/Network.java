@@ -116,7 +116,8 @@ public final class Network {
 
     /**
      * The largest absolute value each layer receives for {@code x} (before its input preprocessor, which only
-     * reshapes), by layer name: what int8 calibration needs.
+     * reshapes), by layer name: what int8 calibration needs. For a graph this drives the vertices directly, so it
+     * must not run while another thread uses the same network (compress calls it once, on the driver).
      */
     public Map<String, Float> inputMaxAbs(INDArray x) {
         Map<String, Float> out = new LinkedHashMap<>();
