@@ -174,7 +174,7 @@ public final class CompressStage implements Stage {
             current = new Network(trainer.network());
             mask.apply(current.model()); // already zero on every worker; this makes the average exact too
             LOG.info("[compress] fine-tuning epoch {}/{}: sparsity {}", e, epochs,
-                    Evaluations.round(weightSparsity(current)));
+                    Evaluations.round(MagnitudePruner.weightSparsity(current.paramTable())));
         }
         return current;
     }
@@ -230,7 +230,7 @@ public final class CompressStage implements Stage {
     private static Map<String, Object> prunedVariant(String name, Network net, String file, Double accuracy,
                                                      TensorSpec spec, OnnxForm onnx) {
         Map<String, Object> v = variant(name, net, file, accuracy, spec, onnx);
-        v.put("weight_sparsity", Evaluations.round(weightSparsity(net)));
+        v.put("weight_sparsity", Evaluations.round(MagnitudePruner.weightSparsity(net.paramTable())));
         v.put("sparsity_by_layer", MagnitudePruner.sparsityByLayer(net.paramTable()));
         return v;
     }
@@ -261,7 +261,7 @@ public final class CompressStage implements Stage {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("variant", name);
         v.put("parameters", net.numParams());
-        v.put("nonzero_parameters", net.nonZeroParameters());
+        v.put("nonzero_parameters", MagnitudePruner.nonZero(net.paramTable()));
         v.put("file", file.substring(file.lastIndexOf('/') + 1));
         v.put("file_bytes", Fs.size(file));
         v.put("test_accuracy", accuracy);
@@ -273,22 +273,6 @@ public final class CompressStage implements Stage {
             v.putAll(Latency.onnxRuntime(model, spec.featureSize()));
         }
         return v;
-    }
-
-    static double weightSparsity(Network net) {
-        long total = 0;
-        long zeros = 0;
-        for (Map.Entry<String, org.nd4j.linalg.api.ndarray.INDArray> e : net.paramTable().entrySet()) {
-            if (MagnitudePruner.isWeight(e.getKey())) {
-                for (float v : e.getValue().dup('c').data().asFloat()) {
-                    total++;
-                    if (v == 0f) {
-                        zeros++;
-                    }
-                }
-            }
-        }
-        return total == 0 ? 0 : (double) zeros / total;
     }
 
     private static String table(List<Map<String, Object>> variants) {

@@ -93,11 +93,41 @@ public final class MagnitudePruner {
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
             if (isWeight(e.getKey())) {
                 INDArray w = e.getValue();
-                long zeros = w.length() - w.neq(0).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-                out.put(e.getKey(), Math.round((double) zeros / w.length() * 1e4) / 1e4);
+                out.put(e.getKey(), Math.round((double) zeros(w) / w.length() * 1e4) / 1e4);
             }
         }
         return out;
+    }
+
+    /** The fraction of all weight values (biases and normalization parameters aside) that are exactly zero. */
+    public static double weightSparsity(Map<String, INDArray> params) {
+        long total = 0;
+        long zeros = 0;
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            if (isWeight(e.getKey())) {
+                total += e.getValue().length();
+                zeros += zeros(e.getValue());
+            }
+        }
+        return total == 0 ? 0 : (double) zeros / total;
+    }
+
+    /** Parameters of any kind that are not exactly zero. */
+    public static long nonZero(Map<String, INDArray> params) {
+        long n = 0;
+        for (INDArray p : params.values()) {
+            n += p.length() - zeros(p);
+        }
+        return n;
+    }
+
+    /** Exact zeros in {@code a}, by a plain scan: ND4J 1.0.0-M2's eq/neq(0) miscount on half-precision arrays. */
+    static long zeros(INDArray a) {
+        long n = 0;
+        for (float v : a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat()) {
+            n += v == 0f ? 1 : 0;
+        }
+        return n;
     }
 
     /** Sparsity at fine-tuning epoch {@code e} of {@code epochs}: the cubic ramp of Zhu and Gupta (2017). */

@@ -158,16 +158,4 @@ public final class Network {
         }
         return out;
     }
-
-    /** Parameters that are not exactly zero. */
-    public long nonZeroParameters() {
-        long n = 0;
-        for (INDArray p : paramTable().values()) {
-            // a plain scan: ND4J 1.0.0-M2's eq(0) miscounts on half-precision arrays
-            for (float v : p.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
-                n += v != 0f ? 1 : 0;
-            }
-        }
-        return n;
-    }
 }
