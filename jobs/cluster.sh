@@ -66,11 +66,17 @@ start() {
     echo "error: a cluster from $CLUSTER_DIR is already running ($MASTER_URL); jobs/cluster.sh stop first" >&2
     exit 2
   fi
+  if ! command -v curl >/dev/null; then
+    echo "error: jobs/cluster.sh needs curl to ask the master which workers are alive (apt-get install curl)" >&2
+    exit 2
+  fi
   dlpipe_ensure_built
   mkdir -p "$CLUSTER_DIR/logs" "$CLUSTER_DIR/work"
   rm -f "$CLUSTER_DIR"/*.pid
-  (umask 077; printf 'spark.authenticate true\nspark.authenticate.secret %s\n' \
-    "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$CLUSTER_DIR/auth.properties")
+  # Executors get the workers' whole --memory as heap (Spark's own default is 1g whatever the worker offers);
+  # a submission's --executor-memory or spark.executor.memory still overrides this file.
+  (umask 077; printf 'spark.authenticate true\nspark.authenticate.secret %s\nspark.executor.memory %s\n' \
+    "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$memory" > "$CLUSTER_DIR/auth.properties")
   local spark_home
   spark_home="$(make_spark_home)"
   local flags="$DLPIPE_JVM_FLAGS -Dlog4j2.configurationFile=$DLPIPE_HOME/conf/log4j2-daemons.properties"
@@ -95,6 +101,7 @@ start() {
   wait_for 90 "$workers workers to register" workers_registered "$workers"
   echo "$MASTER_URL" > "$CLUSTER_DIR/master-url"
   echo "started $MASTER_URL with $workers workers x $cores core(s), $memory (UI http://127.0.0.1:$MASTER_UI_PORT)"
+  echo "executors get $memory of heap each (spark.executor.memory in $CLUSTER_DIR/auth.properties; --executor-memory overrides it)"
 }
 
 status() {
@@ -140,7 +147,7 @@ env_exports() {
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
-  status) status ;;
+  status) status || exit 1 ;;
   env) env_exports ;;
   *) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -3,21 +3,66 @@
 DLPIPE_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DLPIPE_CACHE="${DLPIPE_CACHE:-$DLPIPE_HOME/.cache}"
 
-# Builds the job jar when it is missing or older than the sources (skip with DLPIPE_NO_BUILD=1).
-dlpipe_ensure_built() {
-  local jar
-  jar=$(ls "$DLPIPE_HOME"/target/dlpipe-*-job.jar 2>/dev/null | head -n 1)
-  if [ "${DLPIPE_NO_BUILD:-0}" != 1 ]; then
-    if [ -z "$jar" ] || [ ! -f "$DLPIPE_HOME/target/spark-classpath.txt" ] \
-       || [ -n "$(find "$DLPIPE_HOME/src/main" "$DLPIPE_HOME/conf" "$DLPIPE_HOME/pom.xml" -newer "$jar" -print -quit)" ]; then
-      echo "building the job jar (./mvnw package)..." >&2
-      (cd "$DLPIPE_HOME" && ./mvnw -B -q -DskipTests package) >&2 || return 1
-      jar=$(ls "$DLPIPE_HOME"/target/dlpipe-*-job.jar | head -n 1)
-    fi
+# No silent exits: under `set -e` a failing command would end the script without a word (a fresh clone's
+# missing target/ once did exactly that), so every launcher names the command that failed and where.
+dlpipe_on_error() {
+  local rc=$1 line=$2 cmd=$3
+  echo "error: $(basename "$0"): '$cmd' failed with exit code $rc (line $line)" >&2
+  exit "$rc"
+}
+set -E
+trap 'dlpipe_on_error $? $LINENO "$BASH_COMMAND"' ERR
+
+# The newest target/dlpipe-*-job.jar, or nothing (a glob, not ls: no target/ is the normal fresh-clone case).
+dlpipe_job_jar() {
+  local f newest=""
+  for f in "$DLPIPE_HOME"/target/dlpipe-*-job.jar; do
+    if [ -f "$f" ] && { [ -z "$newest" ] || [ "$f" -nt "$newest" ]; }; then newest="$f"; fi
+  done
+  echo "$newest"
+}
+
+# Why the job jar must be (re)built, or nothing when it is up to date.
+dlpipe_build_reason() {
+  local jar="$1" newer
+  if [ -z "$jar" ]; then echo "there is no job jar in target/ yet (first run in this clone)"; return; fi
+  if [ ! -f "$DLPIPE_HOME/target/spark-classpath.txt" ] || [ ! -f "$DLPIPE_HOME/target/jvm-opens.txt" ]; then
+    echo "target/spark-classpath.txt or target/jvm-opens.txt is missing"; return
   fi
-  if [ -z "$jar" ]; then
-    echo "error: no job jar in $DLPIPE_HOME/target; run ./mvnw package" >&2
-    return 1
+  # a changed file is the better reason to show; a newer directory alone means a file was added or removed
+  newer=$(find "$DLPIPE_HOME/src/main" "$DLPIPE_HOME/conf" "$DLPIPE_HOME/pom.xml" -newer "$jar" -type f -print -quit)
+  [ -n "$newer" ] || newer=$(find "$DLPIPE_HOME/src/main" "$DLPIPE_HOME/conf" -newer "$jar" -print -quit)
+  if [ -n "$newer" ]; then echo "the sources changed since it was built (${newer#"$DLPIPE_HOME"/} is newer)"; fi
+}
+
+# Builds the job jar when it is missing or older than the sources (DLPIPE_NO_BUILD=1: use what is there).
+dlpipe_ensure_built() {
+  local jar reason log start
+  jar=$(dlpipe_job_jar)
+  reason=$(dlpipe_build_reason "$jar")
+  if [ -n "$reason" ] && [ "${DLPIPE_NO_BUILD:-0}" != 1 ]; then
+    mkdir -p "$DLPIPE_CACHE"
+    log="$DLPIPE_CACHE/build.log"
+    echo "dlpipe: building the job jar because $reason: ./mvnw -B -DskipTests package" >&2
+    if [ -z "$jar" ]; then
+      echo "dlpipe: (the first build downloads Maven and ~450 MB of dependencies: a few minutes. Log: $log)" >&2
+    fi
+    start=$SECONDS
+    if ! (cd "$DLPIPE_HOME" && ./mvnw -B -ntp -DskipTests package) > "$log" 2>&1; then
+      tail -n 25 "$log" >&2
+      echo "error: the build failed (last lines above, whole log in $log); fix it, or run ./mvnw -B -DskipTests package" >&2
+      exit 1
+    fi
+    jar=$(dlpipe_job_jar)
+    echo "dlpipe: built ${jar#"$DLPIPE_HOME"/} in $((SECONDS - start)) s" >&2
+    reason=$(dlpipe_build_reason "$jar")
+  fi
+  if [ -z "$jar" ] || [ ! -f "$DLPIPE_HOME/target/spark-classpath.txt" ]; then
+    echo "error: no job jar in $DLPIPE_HOME/target (DLPIPE_NO_BUILD=1 is set): run ./mvnw -B -DskipTests package" >&2
+    exit 2
+  fi
+  if [ -n "$reason" ]; then
+    echo "dlpipe: warning: using ${jar#"$DLPIPE_HOME"/} although $reason (DLPIPE_NO_BUILD=1)" >&2
   fi
   JOB_JAR="$jar"
   SPARK_CP="$(cat "$DLPIPE_HOME/target/spark-classpath.txt")"
@@ -28,15 +73,16 @@ dlpipe_ensure_built() {
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 }
 
-# spark-submit with our flags on the driver (client mode) and the executors.
+# spark-submit with our flags on the driver (client mode) and the executors. Replaces the shell, so the exit
+# code and the one-line error are dlpipe's own.
 dlpipe_spark_submit() {
   local executor_flags="$DLPIPE_JVM_FLAGS"
   if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
-    "$SPARK_HOME/bin/spark-submit" --driver-java-options "$DLPIPE_JVM_FLAGS" \
+    exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$DLPIPE_JVM_FLAGS" \
       --conf "spark.executor.extraJavaOptions=$executor_flags" "$@"
   else
     # shellcheck disable=SC2086
-    java -Xmx"${DLPIPE_DRIVER_MEMORY:-4g}" $DLPIPE_JVM_FLAGS -cp "$SPARK_CP" org.apache.spark.deploy.SparkSubmit \
+    exec java -Xmx"${DLPIPE_DRIVER_MEMORY:-4g}" $DLPIPE_JVM_FLAGS -cp "$SPARK_CP" org.apache.spark.deploy.SparkSubmit \
       --conf "spark.executor.extraJavaOptions=$executor_flags" "$@"
   fi
 }
