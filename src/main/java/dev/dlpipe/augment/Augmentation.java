@@ -25,6 +25,9 @@ public final class Augmentation {
     private Augmentation() {
     }
 
+    /** Columns a stage adds to steer its copies (e.g. a rank); they are dropped before anything is written. */
+    public static final String HELPER_PREFIX = "_aug_";
+
     public static Dataset<Row> input(StageContext ctx) {
         return ctx.spark().read().parquet(Fs.child(ctx.input(0), "data"));
     }
@@ -36,7 +39,13 @@ public final class Augmentation {
     public static StageResult run(StageContext ctx, Dataset<Row> data, FlatMapFunction<Row, Row> copies,
                                   long expectedCopies, Map<String, Object> extraMetrics) {
         Dataset<Row> generated = training(data).flatMap(copies, Encoders.row(data.schema()));
-        data.unionByName(generated).write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
+        Dataset<Row> all = data.unionByName(generated);
+        for (String helper : data.columns()) {
+            if (helper.startsWith(HELPER_PREFIX)) {
+                all = all.drop(helper);
+            }
+        }
+        all.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
         long in = data.count();
         long out = ctx.spark().read().parquet(ctx.out("data")).count();
         if (out - in != expectedCopies) {

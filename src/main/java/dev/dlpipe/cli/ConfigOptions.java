@@ -23,7 +23,8 @@ public final class ConfigOptions {
     @Option(names = "--resume", description = "train: continue from the newest checkpoint (= --set train.resume=true)")
     boolean resume;
 
-    @Option(names = "--print-config", description = "print the effective configuration with each value's origin")
+    @Option(names = "--print-config",
+            description = "dry run: print the effective configuration with each value's origin (and a pipeline's plan), then exit")
     boolean printConfig;
 
     /** Defaults, then the profile, then {@code extra} (e.g. the pipeline file), then the files, then --set. */
@@ -39,10 +40,16 @@ public final class ConfigOptions {
         if (resume) {
             sets.add("train.resume=true");
         }
-        Config config = ConfigLoader.load(layers, sets);
-        if (printConfig) {
-            config.asMap().forEach((k, v) -> System.out.printf("%-40s %-30s # %s%n", k, v, config.origin(k)));
-        }
-        return config;
+        return ConfigLoader.load(layers, sets);
+    }
+
+    /** {@code --print-config}: the command prints instead of running. */
+    public boolean dryRun() {
+        return printConfig;
+    }
+
+    /** Every key with its effective value and where that value came from. */
+    public static void print(Config config) {
+        config.asMap().forEach((k, v) -> System.out.printf("%-40s %-30s # %s%n", k, v, config.origin(k)));
     }
 }

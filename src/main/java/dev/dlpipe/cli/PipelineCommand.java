@@ -3,7 +3,11 @@ package dev.dlpipe.cli;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.SparkSessions;
 import dev.dlpipe.core.StageReport;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.pipeline.PipelinePlan;
 import dev.dlpipe.pipeline.PipelineRunner;
+import dev.dlpipe.pipeline.RunReport;
 import dev.dlpipe.pipeline.RunSummary;
 import java.nio.file.Path;
 import java.util.List;
@@ -15,7 +19,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code dlpipe pipeline run FILE}: every stage the pipeline file lists, in one Spark application. */
 @Command(name = "pipeline", description = "Run a declarative pipeline file.", mixinStandardHelpOptions = true,
-        subcommands = {PipelineCommand.Run.class})
+        subcommands = {PipelineCommand.Run.class, PipelineCommand.Summary.class})
 public final class PipelineCommand {
 
     @Command(name = "run", description = "Run the stages of a pipeline file (pipelines/*.yaml) and print a summary.",
@@ -34,6 +38,13 @@ public final class PipelineCommand {
                 throw new dev.dlpipe.core.UserError("pipeline file not found: " + file);
             }
             Config config = configOptions.load(List.of(file));
+            PipelinePlan plan = PipelinePlan.of(config); // a bad plan fails here, before Spark starts
+            if (configOptions.dryRun()) {
+                ConfigOptions.print(config);
+                System.out.println();
+                System.out.print(plan.describe());
+                return 0;
+            }
             long t0 = System.nanoTime();
             SparkSession spark = SparkSessions.getOrCreate(config);
             try {
@@ -44,11 +55,32 @@ public final class PipelineCommand {
                         + config.string("run.dir"));
                 System.out.print(RunSummary.table(reports));
                 System.out.print(RunSummary.highlights(reports));
-                System.out.println("Report: " + config.string("run.dir") + "/report.md");
+                System.out.println("Report: " + Fs.child(config.string("run.dir"), RunReport.MARKDOWN) + " (and "
+                        + RunReport.HTML + " beside it, for a browser)");
                 return 0;
             } finally {
                 spark.stop();
             }
+        }
+    }
+
+    @Command(name = "summary", description = "Print the summary table of a finished run again (from its run.json).",
+            mixinStandardHelpOptions = true)
+    static final class Summary implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a pipeline's run directory (run.dir)")
+        String runDir;
+
+        @Override
+        public Integer call() {
+            String runJson = Fs.child(runDir, RunReport.RUN_JSON);
+            if (!Fs.exists(runJson)) {
+                throw new dev.dlpipe.core.UserError(runJson + " not found: not the run directory of a finished pipeline");
+            }
+            List<StageReport> reports = RunSummary.fromRunJson(Json.readMap(Fs.readString(runJson)));
+            System.out.print(RunSummary.table(reports));
+            System.out.print(RunSummary.highlights(reports));
+            return 0;
         }
     }
 }

@@ -23,23 +23,31 @@ public final class StageCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions configOptions;
 
-    @Option(names = {"-i", "--input"}, required = true, arity = "1..*", paramLabel = "PATH",
+    @Option(names = {"-i", "--input"}, arity = "1..*", paramLabel = "PATH",
             description = "input path(s), in the order the stage expects (see the command description)")
     List<String> inputs;
 
-    @Option(names = {"-o", "--output"}, required = true, paramLabel = "DIR",
-            description = "output directory; written atomically, replaced on rerun")
+    @Option(names = {"-o", "--output"}, paramLabel = "DIR",
+            description = "output directory; written atomically, replaced on rerun (required unless --print-config)")
     String output;
 
     @Override
     public Integer call() {
         String stage = spec.name();
+        Config config = configOptions.load(List.of());
+        if (configOptions.dryRun()) {
+            ConfigOptions.print(config);
+            return 0;
+        }
+        if (inputs == null || output == null) {
+            throw new dev.dlpipe.core.UserError(stage + " needs " + (inputs == null ? "--input" : "--output")
+                    + "; see dlpipe " + stage + " --help");
+        }
         int expected = Math.max(1, Stages.upstream(stage).size());
         if (inputs.size() != expected) {
             throw new dev.dlpipe.core.UserError(stage + " takes " + expected + " --input path(s), got " + inputs.size()
                     + "; see dlpipe " + stage + " --help");
         }
-        Config config = configOptions.load(List.of());
         StageRunner.checkInputs(stage, inputs);
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {

@@ -161,7 +161,11 @@ public final class CompressStage implements Stage {
         List<String> refs = train.minibatches(settings.batchSize());
         ParquetMinibatchLoader loader = new ParquetMinibatchLoader(train.spec().numClasses());
         double rate = ctx.config().number("compress.finetune-learning-rate");
+        ShardIndex validation = ShardIndex.of(Fs.child(ctx.input(1), Splits.VALIDATION));
+        JavaRDD<String> valRefs = validation.rows() == 0 ? null
+                : jsc.parallelize(validation.minibatches(TrainStage.EVAL_BATCH), settings.workers());
         Network current = net;
+        long start = System.nanoTime();
         for (int e = 1; e <= epochs; e++) {
             double s = MagnitudePruner.gradualSparsity(target, e, epochs);
             MagnitudePruner.prune(current.paramTable(), MagnitudePruner.thresholds(current.paramTable(), s, perLayer));
@@ -173,8 +177,12 @@ public final class CompressStage implements Stage {
             trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()), loader, 10_000 + e);
             current = new Network(trainer.network());
             mask.apply(current.model()); // already zero on every worker; this makes the average exact too
-            LOG.info("[compress] fine-tuning epoch {}/{}: sparsity {}", e, epochs,
-                    Evaluations.round(MagnitudePruner.weightSparsity(current.paramTable())));
+            String accuracy = valRefs == null ? "no validation split" : "val accuracy " + Evaluations.round(
+                    ((org.nd4j.evaluation.classification.Evaluation) trainer.evaluate(valRefs, loader,
+                            new org.nd4j.evaluation.classification.Evaluation(train.spec().numClasses()))[0]).accuracy());
+            LOG.info("[compress] fine-tuning epoch {}/{}: sparsity {}, {}, ETA {}", e, epochs,
+                    Evaluations.round(MagnitudePruner.weightSparsity(current.paramTable())), accuracy,
+                    dev.dlpipe.core.Eta.of(e, epochs, start));
         }
         return current;
     }
@@ -207,12 +215,15 @@ public final class CompressStage implements Stage {
             DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
                     dev.dlpipe.train.ModelFactory.create(studentSettings, spec), studentSettings);
             List<String> refs = train.minibatches(studentSettings.batchSize());
+            long start = System.nanoTime();
             for (int e = 1; e <= epochs; e++) {
                 trainer.setLearningRate(studentSettings.schedule().rate(e));
                 List<String> shuffled = new ArrayList<>(refs);
                 java.util.Collections.shuffle(shuffled, new java.util.Random(settings.seed() * 31 + e));
                 trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()),
                         distilled ? soft : new ParquetMinibatchLoader(spec.numClasses()), e);
+                LOG.info("[compress] student ({}) epoch {}/{}, ETA {}", distilled ? "distilled" : "hard labels", e,
+                        epochs, dev.dlpipe.core.Eta.of(e, epochs, start));
             }
             Network student = new Network(trainer.network());
             String file = ctx.out(distilled ? "model-student.zip" : "model-student-hard-labels.zip");
@@ -268,7 +279,8 @@ public final class CompressStage implements Stage {
         v.putAll(Latency.dl4j(net, spec.featureSize()));
         if (onnx != null) {
             byte[] model = OnnxExporter.export(onnx.source() == null ? net : onnx.source(), spec, onnx.int8(),
-                    onnx.ranges(), Map.of(), BuildInfo.version());
+                    onnx.ranges(), OnnxExporter.metadata(spec, onnx.int8(), !onnx.ranges().isEmpty()),
+                    BuildInfo.version());
             v.put("onnx_bytes", model.length);
             v.putAll(Latency.onnxRuntime(model, spec.featureSize()));
         }

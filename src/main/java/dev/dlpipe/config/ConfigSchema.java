@@ -30,6 +30,8 @@ public final class ConfigSchema {
         add(ConfigKey.oneOf("pipeline.data-kind", "kind of data the pipeline processes", "image", "text", "tabular"));
         add(ConfigKey.listOf("pipeline.stages", "stages to run, in order",
                 "clean", "augment", "pack", "train", "compress", "export", "score"));
+        add(ConfigKey.of("pipeline.class-names", STRING_LIST,
+                "names of the classes in label order, shown in reports and the export manifest (empty: the label numbers)"));
 
         add(ConfigKey.range("split.validation", DOUBLE, 0, 0.5, "fraction of rows assigned to the validation split"));
         add(ConfigKey.range("split.test", DOUBLE, 0, 0.5, "fraction of rows assigned to the test split"));

@@ -54,4 +54,21 @@ public record Counts(long in, long generated, long out, Map<String, Long> quaran
         m.put("deduplicated", deduplicated);
         return m;
     }
+
+    /** The inverse of {@link #toMap()} (an empty map is a stage without row accounting). */
+    public static Counts fromMap(Map<String, Object> m) {
+        if (m == null || m.isEmpty()) {
+            return notApplicable();
+        }
+        Map<String, Long> quarantined = new TreeMap<>();
+        if (m.get("quarantined_by_reason") instanceof Map<?, ?> q) {
+            q.forEach((k, v) -> quarantined.put(String.valueOf(k), ((Number) v).longValue()));
+        }
+        return new Counts(number(m.get("in")), number(m.get("generated")), number(m.get("out")), quarantined,
+                number(m.get("deduplicated")), true);
+    }
+
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
 }

@@ -114,4 +114,26 @@ public final class Fs {
         Path path = path(p);
         return fs(path).makeQualified(path).toString();
     }
+
+    /** The directory that holds {@code p}, qualified. */
+    public static String parent(String p) {
+        return path(qualify(p)).getParent().toString();
+    }
+
+    /**
+     * {@code p} relative to the directory {@code base} when both are on the same file system (a run directory
+     * then stays valid when moved or copied elsewhere), else {@code p} qualified: an input on HDFS read by a local
+     * run keeps its full URI. Paths above {@code base} get {@code ../} steps.
+     */
+    public static String relativeTo(String base, String p) {
+        java.net.URI b = path(qualify(base)).toUri();
+        java.net.URI t = path(qualify(p)).toUri();
+        if (!java.util.Objects.equals(b.getScheme(), t.getScheme())
+                || !java.util.Objects.equals(b.getAuthority(), t.getAuthority())) {
+            return t.toString();
+        }
+        java.nio.file.Path rel = java.nio.file.Path.of(b.getPath()).relativize(java.nio.file.Path.of(t.getPath()));
+        String r = rel.toString();
+        return r.isEmpty() ? "." : r;
+    }
 }

@@ -91,8 +91,11 @@ public final class SparkProgress extends SparkListener {
             int finished = done.get();
             double elapsed = (now - start) / 1000.0;
             String eta = finished == 0 ? "?" : String.format("%.0fs", elapsed / finished * (total - finished));
-            LOG.info("[{}] spark stage {} ({}): {}/{} tasks, {} records read, elapsed {}s, ETA {}", stageName,
-                    e.getKey(), e.getValue().name(), finished, total, recordsRead, String.format("%.0f", elapsed), eta);
+            // in the user's terms at INFO; Spark's own call site (treeAggregate at ...java:662) only at DEBUG
+            LOG.info("[{}] working: {}/{} tasks of the current step done, {} records read so far, step ETA {}",
+                    stageName, finished, total, recordsRead, eta);
+            LOG.debug("[{}] spark stage {} ({}): {}/{} tasks, elapsed {}s", stageName, e.getKey(), e.getValue().name(),
+                    finished, total, String.format("%.0f", elapsed));
         }
     }
 }

@@ -49,7 +49,7 @@ public final class StageRunner {
             LOG.info("[{}] done in {}s: {} {}", stage.name(), String.format("%.1f", wall), result.counts().toMap(),
                     result.metrics());
             for (SparkProgress.Timing t : progress.slowest(5)) {
-                LOG.info("[{}]   slowest Spark stages: {} ({}, {} tasks) {} s", stage.name(), t.stageId(), t.name(),
+                LOG.debug("[{}]   slowest Spark stages: {} ({}, {} tasks) {} s", stage.name(), t.stageId(), t.name(),
                         t.tasks(), String.format("%.1f", t.millis() / 1000.0));
             }
             return new StageReport(stage.name(), out.target(), result.counts(), result.metrics(), wall);
@@ -85,8 +85,17 @@ public final class StageRunner {
         m.put("wall_seconds", Math.round(wall * 1000) / 1000.0);
         m.put("spark", Map.of("version", spark.version(), "master", spark.sparkContext().master(),
                 "app_id", spark.sparkContext().applicationId()));
-        m.put("inputs", inputs);
-        m.put("output", output);
+        // relative to the run directory (the output's parent): a run directory stays valid when moved or copied
+        String base = Fs.parent(output);
+        List<Map<String, Object>> relative = new ArrayList<>();
+        for (Map<String, Object> in : inputs) {
+            Map<String, Object> r = new LinkedHashMap<>(in);
+            r.put("path", Fs.relativeTo(base, String.valueOf(in.get("path"))));
+            relative.add(r);
+        }
+        m.put("paths_relative_to", "the directory that holds this stage's output (the run directory)");
+        m.put("inputs", relative);
+        m.put("output", Fs.relativeTo(base, output));
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("run.seed", config.integer("run.seed"));
         for (String section : stage.configSections()) {

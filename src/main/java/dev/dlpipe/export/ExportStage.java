@@ -3,6 +3,7 @@ package dev.dlpipe.export;
 import dev.dlpipe.compress.ActivationCalibration;
 import dev.dlpipe.compress.CompressStage;
 import dev.dlpipe.core.BuildInfo;
+import dev.dlpipe.core.ClassNames;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
@@ -61,23 +62,14 @@ public final class ExportStage implements Stage {
             Models.write(net, ctx.out(MODEL));
             files.add(file("dl4j", MODEL, ctx.out(MODEL)));
         }
-        Map<String, String> onnxMetadata = new LinkedHashMap<>();
-        onnxMetadata.put("dlpipe.classes", String.join(",", java.util.stream.IntStream.range(0, spec.numClasses())
-                .mapToObj(String::valueOf).toList()));
-        onnxMetadata.put("dlpipe.input_tensor_shape", spec.channels() + "," + spec.height() + "," + spec.width());
-        onnxMetadata.put("dlpipe.normalize", spec.normalize());
-        onnxMetadata.put("dlpipe.source_model", source);
+        List<String> classNames = ClassNames.of(ctx.config(), spec.numClasses());
         // calibrated by compress: with them onnx-int8 quantizes activations too, without them only weights
         Map<String, Float> ranges = ActivationCalibration.read(Fs.child(in, ActivationCalibration.FILE));
         for (String format : List.of("onnx", "onnx-int8")) {
             if (formats.contains(format)) {
                 String name = format.equals("onnx") ? ONNX : ONNX_INT8;
                 boolean q = format.equals("onnx-int8");
-                Map<String, String> metadata = new LinkedHashMap<>(onnxMetadata);
-                if (q) {
-                    metadata.put("dlpipe.int8_activations", ranges.isEmpty() ? "float (weights-only int8)"
-                            : "int8, calibrated (" + ActivationCalibration.FILE + ")");
-                }
+                Map<String, String> metadata = OnnxExporter.metadata(spec, q, !ranges.isEmpty());
                 byte[] model = OnnxExporter.export(net, spec, q, q ? ranges : Map.of(), metadata, BuildInfo.version());
                 try (java.io.OutputStream out = Fs.create(ctx.out(name))) {
                     out.write(model);
@@ -115,9 +107,10 @@ public final class ExportStage implements Stage {
             classes.add(c);
         }
         manifest.put("classes", classes);
+        manifest.put("class_names", classNames);
         manifest.put("preprocessing", preprocessing);
         manifest.put("files", files);
-        manifest.put("source_model", source);
+        manifest.put("source_model", Fs.relativeTo(Fs.parent(ctx.target()), source));
         manifest.put("network", Map.of("kind", net.isGraph() ? "ComputationGraph" : "MultiLayerNetwork",
                 "parameters", net.numParams(), "layers", net.layerNames().size()));
         String sourceManifest = Fs.child(in, StageRunner.MANIFEST);
@@ -126,6 +119,7 @@ public final class ExportStage implements Stage {
             manifest.put("source_metrics", m.get("metrics"));
             manifest.put("source_provenance", Map.of("stage", m.get("stage"), "inputs", m.get("inputs"),
                     "git_commit", m.get("git_commit")));
+            manifest.put("paths_relative_to", "the directory that holds this export directory (the run directory)");
         }
         Fs.writeString(ctx.out("export-manifest.json"), Json.write(manifest));
 

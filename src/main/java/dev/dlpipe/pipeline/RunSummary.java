@@ -1,6 +1,8 @@
 package dev.dlpipe.pipeline;
 
+import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.StageReport;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -8,22 +10,38 @@ import java.util.Map;
 /** The summary a person reads after a run: rows per stage, wall time, and the headline metrics. */
 public final class RunSummary {
 
+    /** Column names; a trailing colon marks a numeric (right-aligned) column. */
+    static final List<String> HEADER = List.of("stage", "rows in:", "rows out:", "quarantined:", "deduplicated:",
+            "wall s:", "key metrics");
+
     private RunSummary() {
     }
 
     public static String table(List<StageReport> reports) {
-        StringBuilder sb = new StringBuilder(
-                "| stage | rows in | rows out | quarantined | wall s | key metrics |\n|---|---:|---:|---:|---:|---|\n");
+        StringBuilder sb = new StringBuilder("|");
+        StringBuilder rule = new StringBuilder("|");
+        for (String h : HEADER) {
+            boolean numeric = h.endsWith(":");
+            sb.append(' ').append(numeric ? h.substring(0, h.length() - 1) : h).append(" |");
+            rule.append(numeric ? "---:|" : "---|");
+        }
+        sb.append('\n').append(rule).append('\n');
         double total = 0;
         for (StageReport r : reports) {
             total += r.wallSeconds();
-            boolean rows = r.counts().rowStage();
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %.1f | %s |%n", r.stage(),
-                    rows ? r.counts().in() : "", rows ? r.counts().out() : "",
-                    rows ? r.counts().quarantinedTotal() : "", r.wallSeconds(), keyMetrics(r)));
+            sb.append("| ").append(String.join(" | ", cells(r))).append(" |\n");
         }
-        sb.append(String.format(Locale.ROOT, "| **total** | | | | %.1f | |%n", total));
+        sb.append(String.format(Locale.ROOT, "| **total** | | | | | %.1f | |%n", total));
         return sb.toString();
+    }
+
+    /** One stage's cells, in {@link #HEADER} order. */
+    static List<String> cells(StageReport r) {
+        boolean rows = r.counts().rowStage();
+        return List.of(r.stage(), rows ? String.valueOf(r.counts().in()) : "", rows ? String.valueOf(r.counts().out()) : "",
+                rows ? String.valueOf(r.counts().quarantinedTotal()) : "",
+                rows ? String.valueOf(r.counts().deduplicated()) : "",
+                String.format(Locale.ROOT, "%.1f", r.wallSeconds()), keyMetrics(r));
     }
 
     static String keyMetrics(StageReport r) {
@@ -39,10 +57,23 @@ public final class RunSummary {
             case "compress": return String.format(Locale.ROOT, "%s -> %s bytes (%sx, %s), test acc %s -> %s",
                     m.get("fp32_bytes"), m.get("compressed_bytes"), m.get("size_ratio"), m.get("compressed_variant"),
                     m.get("fp32_test_accuracy"), m.get("compressed_test_accuracy"));
-            case "export": return String.valueOf(m.get("files"));
-            case "score": return "accuracy " + m.get("accuracy") + " on " + m.get("scored_rows") + " rows";
+            case "export": return exportedFiles(m.get("files"));
+            case "score": return "accuracy " + m.get("accuracy") + " on " + m.get("scored_rows") + " rows"
+                    + (m.get("model_file") != null ? " (" + m.get("model_file") + ")" : "");
             default: return String.valueOf(m);
         }
+    }
+
+    /** "model.zip 306826 B, model.onnx 1078191 B, ..." from export's file list. */
+    private static String exportedFiles(Object files) {
+        List<String> parts = new ArrayList<>();
+        if (files instanceof List<?> list) {
+            for (Object o : list) {
+                Map<?, ?> f = (Map<?, ?>) o;
+                parts.add(f.get("file") + " " + f.get("bytes") + " B");
+            }
+        }
+        return String.join(", ", parts);
     }
 
     public static String highlights(List<StageReport> reports) {
@@ -53,5 +84,18 @@ public final class RunSummary {
             }
         }
         return sb.toString();
+    }
+
+    /** The stage reports a run.json holds, to show a past run's summary again. */
+    @SuppressWarnings("unchecked")
+    public static List<StageReport> fromRunJson(Map<String, Object> run) {
+        List<StageReport> reports = new ArrayList<>();
+        for (Object o : (List<?>) run.get("stages")) {
+            Map<String, Object> s = (Map<String, Object>) o;
+            reports.add(new StageReport(String.valueOf(s.get("stage")), String.valueOf(s.get("output")),
+                    Counts.fromMap((Map<String, Object>) s.get("counts")), (Map<String, Object>) s.get("metrics"),
+                    ((Number) s.get("wall_seconds")).doubleValue()));
+        }
+        return reports;
     }
 }

@@ -4,6 +4,10 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.UserError;
+import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.train.Evaluations;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
@@ -45,6 +49,9 @@ public final class ScoreStage implements Stage {
             .add("predicted", DataTypes.IntegerType, false)
             .add("confidence", DataTypes.FloatType, false);
 
+    /** Per-class precision, recall, F1 and the confusion matrix of the scored model on the scored rows. */
+    public static final String EVALUATION = "evaluation.json";
+
     @Override
     public String name() {
         return "score";
@@ -77,6 +84,21 @@ public final class ScoreStage implements Stage {
         metrics.put("scored_rows", scored);
         metrics.put("accuracy", scored == 0 ? null : Math.round(1e4 * correct / (double) scored) / 1e4);
         metrics.put("mean_confidence", summary.isNullAt(2) ? null : Math.round(summary.getDouble(2) * 1e4) / 1e4);
+        metrics.put("model_file", ExportStage.MODEL);
+        metrics.put("model_format", "dl4j");
+        int classes = TensorSpec.readFrom(ctx.input(0)).numClasses();
+        long[][] confusion = new long[classes][classes];
+        for (Row r : ctx.spark().read().parquet(ctx.out("predictions")).groupBy("label", "predicted").count()
+                .collectAsList()) {
+            int actual = r.getInt(0);
+            int guess = r.getInt(1);
+            if (actual < 0 || actual >= classes || guess < 0 || guess >= classes) {
+                throw new UserError(ctx.input(1) + ": test label " + actual + " or prediction " + guess
+                        + " is outside the model's " + classes + " classes");
+            }
+            confusion[actual][guess] = r.getLong(2);
+        }
+        Fs.writeString(ctx.out(EVALUATION), Json.write(Evaluations.fromConfusion(confusion)));
         return StageResult.of(Counts.rows(rows.count(), scored, Map.of(), 0), metrics);
     }
 

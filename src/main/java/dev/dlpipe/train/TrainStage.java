@@ -40,20 +40,34 @@ public final class TrainStage implements Stage {
     /** Rows per minibatch when evaluating (larger than training batches: no gradients are kept). */
     public static final int EVAL_BATCH = 256;
 
+    /** Training rows measured after each epoch for the training curve (a fixed sample: the whole split costs more). */
+    public static final int TRAIN_CURVE_ROWS = 4096;
+
     /** metrics.jsonl (one line per epoch) and training-curve.html, rewritten after every epoch. */
-    private static void writeProgress(StageContext ctx, List<Map<String, Object>> history, String model) {
+    private static void writeProgress(StageContext ctx, List<Map<String, Object>> history, String model, String note) {
         StringBuilder lines = new StringBuilder();
-        Map<String, List<Double>> curves = new LinkedHashMap<>();
         for (Map<String, Object> line : history) {
             lines.append(Json.writeLine(line)).append('\n');
-            for (String k : List.of("val_accuracy", "val_loss", "learning_rate", "samples_per_second")) {
-                if (line.get(k) instanceof Number n) {
-                    curves.computeIfAbsent(k.replace('_', ' '), x -> new ArrayList<>()).add(n.doubleValue());
-                }
-            }
         }
         Fs.writeString(ctx.out("metrics.jsonl"), lines.toString());
-        Fs.writeString(ctx.out("training-curve.html"), HtmlChart.page("Training: " + model, curves));
+        Fs.writeString(ctx.out(CURVE), HtmlChart.page("Training: " + model, note, curvePanels(history)));
+    }
+
+    public static final String CURVE = "training-curve.html";
+
+    /** Loss and accuracy (training sample beside validation), learning rate and throughput, per epoch. */
+    public static List<HtmlChart.Panel> curvePanels(List<Map<String, Object>> history) {
+        return List.of(
+                new HtmlChart.Panel("Loss", "loss", List.of(
+                        new HtmlChart.Series("train", HtmlChart.column(history, "train_loss")),
+                        new HtmlChart.Series("validation", HtmlChart.column(history, "val_loss")))),
+                new HtmlChart.Panel("Accuracy", "accuracy", List.of(
+                        new HtmlChart.Series("train", HtmlChart.column(history, "train_accuracy")),
+                        new HtmlChart.Series("validation", HtmlChart.column(history, "val_accuracy")))),
+                new HtmlChart.Panel("Learning rate", "learning rate", List.of(
+                        new HtmlChart.Series("learning rate", HtmlChart.column(history, "learning_rate")))),
+                new HtmlChart.Panel("Throughput", "samples/s", List.of(
+                        new HtmlChart.Series("samples/s", HtmlChart.column(history, "samples_per_second")))));
     }
 
     /** The train.* settings a checkpoint must share with the run that resumes it (not epochs or resume itself). */
@@ -138,6 +152,11 @@ public final class TrainStage implements Stage {
         List<String> batches = train.minibatches(s.batchSize());
         JavaRDD<String> valRefs = validation.rows() == 0 ? null
                 : jsc.parallelize(validation.minibatches(EVAL_BATCH), s.workers());
+        // the training curve's own sample: the same rows every epoch, so its points are comparable
+        List<String> trainSample = train.minibatches(EVAL_BATCH);
+        trainSample = trainSample.subList(0, Math.min(trainSample.size(), Math.max(1, TRAIN_CURVE_ROWS / EVAL_BATCH)));
+        JavaRDD<String> trainRefs = jsc.parallelize(trainSample, s.workers());
+        long trainSampleRows = Math.min(train.rows(), (long) trainSample.size() * EVAL_BATCH);
         long trainStart = System.nanoTime();
         int ranEpochs = 0;
         for (int epoch = firstEpoch; epoch <= s.epochs() && !rules.stop(); epoch++) {
@@ -153,6 +172,9 @@ public final class TrainStage implements Stage {
             line.put("learning_rate", rate);
             line.put("train_seconds", Evaluations.round(seconds));
             line.put("samples_per_second", Math.round(train.rows() / seconds));
+            Evaluation trainEval = (Evaluation) trainer.evaluate(trainRefs, loader, new Evaluation(spec.numClasses()))[0];
+            line.put("train_loss", Evaluations.round(trainer.loss(trainRefs, loader)));
+            line.put("train_accuracy", Evaluations.round(trainEval.accuracy()));
             if (valRefs != null) {
                 Evaluation eval = (Evaluation) trainer.evaluate(valRefs, loader, new Evaluation(spec.numClasses()))[0];
                 double loss = trainer.loss(valRefs, loader);
@@ -165,7 +187,8 @@ public final class TrainStage implements Stage {
                 rules = s.rules().after(rules, epoch, "val_accuracy".equals(s.rules().monitor()) ? eval.accuracy() : loss);
             }
             history.add(line);
-            writeProgress(ctx, history, s.model());
+            writeProgress(ctx, history, s.model(), "Train loss and accuracy are measured after each epoch on the same "
+                    + trainSampleRows + " training rows; validation on all " + validation.rows() + " validation rows.");
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("epoch", epoch);
             state.put("rules", rules.toMap());
@@ -173,11 +196,11 @@ public final class TrainStage implements Stage {
             state.put("train_config", trainConfig);
             String written = checkpoints.write(epoch, trainer.network(), state, rules.bestEpoch());
             ranEpochs++;
-            double elapsed = (System.nanoTime() - trainStart) / 1e9;
-            LOG.info("[train] epoch {}/{}: lr {}, {} samples/s, val accuracy {}, val loss {}, ETA {}s; checkpoint {}",
-                    epoch, s.epochs(), String.format(java.util.Locale.ROOT, "%.3g", rate), line.get("samples_per_second"),
-                    line.get("val_accuracy"), line.get("val_loss"),
-                    Math.round(elapsed / ranEpochs * (s.epochs() - epoch)), written);
+            LOG.info("[train] epoch {}/{}: lr {}, {} samples/s, train loss {} / accuracy {}, val loss {} / accuracy {}, "
+                    + "ETA {}; checkpoint {}", epoch, s.epochs(), String.format(java.util.Locale.ROOT, "%.3g", rate),
+                    line.get("samples_per_second"), line.get("train_loss"), line.get("train_accuracy"),
+                    line.get("val_loss"), line.get("val_accuracy"),
+                    dev.dlpipe.core.Eta.of(ranEpochs, s.epochs() - firstEpoch + 1, trainStart), written);
             if (rules.stop()) {
                 LOG.info("[train] early stopping after epoch {}: no {} improvement since epoch {}", epoch,
                         s.rules().monitor(), rules.bestEpoch());
@@ -202,12 +225,23 @@ public final class TrainStage implements Stage {
         metrics.put("resumed_after_epoch", resumed == null ? null : resumed.epoch());
         metrics.put("early_stopped", rules.stop());
         metrics.put("best_epoch", rules.bestEpoch() > 0 ? rules.bestEpoch() : null);
-        metrics.put("checkpoints", checkpoints.dir());
+        int published = rules.stop() && rules.bestEpoch() > 0 ? rules.bestEpoch() : history.get(history.size() - 1)
+                .get("epoch") instanceof Number n ? n.intValue() : history.size();
+        metrics.put("published_epoch", published);
+        if (rules.bestEpoch() > 0 && rules.bestEpoch() != published) {
+            String note = "the published model is epoch " + published + "'s; epoch " + rules.bestEpoch() + " had the best "
+                    + s.rules().monitor() + " (set train.early-stopping-patience to publish the best epoch instead)";
+            metrics.put("published_epoch_note", note);
+            LOG.warn("[train] {}", note);
+        }
+        metrics.put("checkpoints", Fs.relativeTo(Fs.parent(ctx.target()), checkpoints.dir()));
         metrics.put("train_seconds_this_run", Evaluations.round((System.nanoTime() - trainStart) / 1e9));
         Map<String, Object> last = history.get(history.size() - 1);
         metrics.put("samples_per_second_last_epoch", last.get("samples_per_second"));
-        if (last.containsKey("val_accuracy")) {
-            metrics.put("val_accuracy", last.get("val_accuracy"));
+        Map<String, Object> publishedLine = history.stream().filter(l -> l.get("epoch") instanceof Number n
+                && n.intValue() == published).findFirst().orElse(last);
+        if (publishedLine.containsKey("val_accuracy")) {
+            metrics.put("val_accuracy", publishedLine.get("val_accuracy"));
         }
         Map<String, Object> evaluation = new LinkedHashMap<>();
         if (test.rows() > 0) {

@@ -68,6 +68,23 @@ public final class OnnxExporter {
     private OnnxExporter() {
     }
 
+    /**
+     * The metadata every exported ONNX file carries, from the model's own facts only (no paths of this machine):
+     * compress times the same bytes that export writes, so the sizes in its report are the published files' sizes.
+     */
+    public static Map<String, String> metadata(TensorSpec spec, boolean int8, boolean calibrated) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("dlpipe.classes", String.join(",", java.util.stream.IntStream.range(0, spec.numClasses())
+                .mapToObj(String::valueOf).toList()));
+        m.put("dlpipe.input_tensor_shape", spec.channels() + "," + spec.height() + "," + spec.width());
+        m.put("dlpipe.normalize", spec.normalize());
+        if (int8) {
+            m.put("dlpipe.int8_activations", calibrated ? "int8, calibrated (activation-ranges.json)"
+                    : "float (weights-only int8)");
+        }
+        return m;
+    }
+
     public static byte[] export(Network net, TensorSpec spec, boolean int8, Map<String, String> metadata,
                                 String version) {
         return export(net, spec, int8, Map.of(), metadata, version);

@@ -1,0 +1,93 @@
+package dev.dlpipe.pipeline;
+
+import dev.dlpipe.config.Config;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.StageRunner;
+import dev.dlpipe.core.UserError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * What a pipeline run will do, worked out from the configuration alone: the stages in order, where each one reads
+ * and where it writes. Building a plan touches no file system, so {@code --print-config} shows it as a dry run and
+ * the runner executes it; the one thing only the file system can answer (which earlier run's output an unplanned
+ * upstream stage left) is settled by {@link Input#resolve} when the stage starts.
+ */
+public record PipelinePlan(String name, String runDir, List<Step> steps) {
+
+    /** One input of a step: the dataset itself, an output of an earlier step, or one left by an earlier run. */
+    public record Input(List<String> candidates, boolean fromEarlierRun) {
+
+        /** The path to read; for an earlier run's output the first candidate whose manifest exists. */
+        public String resolve(String stage, Predicate<String> exists) {
+            if (!fromEarlierRun) {
+                return candidates.get(0);
+            }
+            for (String c : candidates) {
+                if (exists.test(Fs.child(c, StageRunner.MANIFEST))) {
+                    return c;
+                }
+            }
+            throw new UserError(stage + " needs the output of " + String.join(" or ", candidates)
+                    + ": add that stage to pipeline.stages or run it first into the same run.dir");
+        }
+
+        public String describe() {
+            return fromEarlierRun ? String.join(" or ", candidates) + " (from an earlier run)" : candidates.get(0);
+        }
+    }
+
+    public record Step(int number, String stage, List<Input> inputs, String output) {
+    }
+
+    public static PipelinePlan of(Config config) {
+        String runDir = config.string("run.dir");
+        List<String> stages = config.list("pipeline.stages");
+        for (int i = 1; i < stages.size(); i++) {
+            if (Stages.ORDER.indexOf(stages.get(i)) <= Stages.ORDER.indexOf(stages.get(i - 1))) {
+                throw new UserError("pipeline.stages (" + config.origin("pipeline.stages") + ") must follow the order "
+                        + Stages.ORDER + ", got " + stages);
+            }
+        }
+        for (String name : stages) { // an unsupported stage for this data kind fails now, not after an hour
+            Stages.create(name, config.string("pipeline.data-kind"));
+        }
+        List<Step> steps = new ArrayList<>();
+        for (String name : stages) {
+            List<Input> inputs = new ArrayList<>();
+            if (Stages.upstream(name).isEmpty()) {
+                String input = config.string("pipeline.input");
+                if (input.isEmpty()) {
+                    throw new UserError("pipeline.input is not set (" + config.origin("pipeline.input")
+                            + "): the " + name + " stage needs an input dataset");
+                }
+                inputs.add(new Input(List.of(input), false));
+            }
+            for (List<String> alternatives : Stages.upstream(name)) {
+                inputs.add(upstream(runDir, name, alternatives, stages));
+            }
+            steps.add(new Step(steps.size() + 1, name, List.copyOf(inputs), Fs.child(runDir, name)));
+        }
+        return new PipelinePlan(config.string("pipeline.name"), runDir, List.copyOf(steps));
+    }
+
+    private static Input upstream(String runDir, String stage, List<String> alternatives, List<String> planned) {
+        for (String alt : alternatives) {
+            if (planned.contains(alt) && planned.indexOf(alt) < planned.indexOf(stage)) {
+                return new Input(List.of(Fs.child(runDir, alt)), false);
+            }
+        }
+        return new Input(alternatives.stream().map(a -> Fs.child(runDir, a)).toList(), true);
+    }
+
+    /** The plan as a person reads it: one line per stage, what it reads and where it writes. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("Pipeline '" + name + "': " + steps.size() + " stage(s) into " + runDir + "\n");
+        for (Step s : steps) {
+            sb.append(String.format("  %d/%d %-8s reads %s%n         writes %s%n", s.number(), steps.size(), s.stage(),
+                    String.join(", ", s.inputs().stream().map(Input::describe).toList()), s.output()));
+        }
+        return sb.toString();
+    }
+}
