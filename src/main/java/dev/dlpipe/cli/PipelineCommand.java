@@ -68,18 +68,16 @@ public final class PipelineCommand {
             mixinStandardHelpOptions = true)
     static final class Summary implements Callable<Integer> {
 
-        @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a pipeline's run directory (run.dir)")
-        String runDir;
+        @Parameters(index = "0", paramLabel = "RUN", description = "a pipeline's run directory (run.dir), or its run.json")
+        String run;
 
         @Override
         public Integer call() {
-            String runJson = Fs.child(runDir, RunReport.RUN_JSON);
+            String runJson = run.endsWith(".json") ? run : Fs.child(run, RunReport.RUN_JSON);
             if (!Fs.exists(runJson)) {
                 throw new dev.dlpipe.core.UserError(runJson + " not found: not the run directory of a finished pipeline");
             }
-            List<StageReport> reports = RunSummary.fromRunJson(Json.readMap(Fs.readString(runJson)));
-            System.out.print(RunSummary.table(reports));
-            System.out.print(RunSummary.highlights(reports));
+            System.out.print(RunSummary.ofRunJson(Json.readMap(Fs.readString(runJson))));
             return 0;
         }
     }

@@ -191,7 +191,10 @@ public final class ConfigLoader {
                             out.add(scalar(o, where, key));
                         }
                     } else if (value instanceof String s) {
-                        for (String part : s.split(",")) {
+                        // --set k=a,b and YAML's flow style --set k=[a, b] mean the same list
+                        String items = s.trim().startsWith("[") && s.trim().endsWith("]")
+                                ? s.trim().substring(1, s.trim().length() - 1) : s;
+                        for (String part : items.split(",")) {
                             if (!part.isBlank()) {
                                 out.add(part.trim());
                             }

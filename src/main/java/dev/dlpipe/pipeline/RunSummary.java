@@ -86,6 +86,13 @@ public final class RunSummary {
         return sb.toString();
     }
 
+    /** A finished run's summary again: the table, the headline, and which code on which CPU produced it. */
+    public static String ofRunJson(Map<String, Object> run) {
+        List<StageReport> reports = fromRunJson(run);
+        return table(reports) + highlights(reports) + "Run of dlpipe " + run.get("dlpipe_version") + " ("
+                + run.get("git_commit") + ") on " + run.get("cpu") + ", started " + run.get("started_at") + ".\n";
+    }
+
     /** The stage reports a run.json holds, to show a past run's summary again. */
     @SuppressWarnings("unchecked")
     public static List<StageReport> fromRunJson(Map<String, Object> run) {

@@ -83,7 +83,28 @@ class QuickstartPipelineTest {
 
         Map<String, Object> run = Json.readMap(Files.readString(runDir.resolve("run.json")));
         assertEquals(7, ((List<?>) run.get("stages")).size());
-        assertTrue(Files.readString(runDir.resolve("report.md")).contains("| train |"));
+        String md = Files.readString(runDir.resolve("report.md"));
+        assertTrue(md.contains("| [train](train/) |"), md);
+        assertTrue(md.contains("| 0 | disk |") && md.contains("| **dots** |"), "class names from the pipeline file: " + md);
+        assertTrue(md.contains("| dl4j | [model.zip](export/model.zip) |") && md.contains("| scored |"), md);
+        assertTrue(Files.readString(runDir.resolve("report.html")).contains("<svg"), "curves inline in report.html");
+        assertTrue(Files.readAllLines(runDir.resolve("train/metrics.jsonl")).get(0).contains("\"train_loss\""));
+
+        // the ONNX sizes compress reports are the sizes of the files export publishes
+        assertEquals(Files.size(runDir.resolve("export/model-int8.onnx")), ((Number) int8.get("onnx_bytes")).longValue());
+        assertEquals(Files.size(runDir.resolve("export/model.onnx")), ((Number) fineTuned.get("onnx_bytes")).longValue());
+
+        // relocatable: manifests name inputs relative to the run directory, never this machine's absolute paths
+        Map<String, Object> exportManifest = Json.readMap(Files.readString(runDir.resolve("export/export-manifest.json")));
+        assertEquals("compress/model-pruned.zip", exportManifest.get("source_model"));
+        Map<String, Object> trainManifest = Json.readMap(Files.readString(runDir.resolve("train/_manifest.json")));
+        assertEquals("pack", ((Map<?, ?>) ((List<?>) trainManifest.get("inputs")).get(0)).get("path"));
+        assertEquals("train", trainManifest.get("output"));
+        for (String f : List.of("train/_manifest.json", "compress/_manifest.json", "export/_manifest.json",
+                "export/export-manifest.json", "score/_manifest.json", "run.json")) {
+            String text = Files.readString(runDir.resolve(f));
+            assertFalse(text.contains(runDir.toString() + "/"), f + " names an absolute path under the run directory");
+        }
 
         residualGraphThroughCompressExportScore(root, input, runDir);
     }
