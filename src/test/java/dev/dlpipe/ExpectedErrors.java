@@ -21,6 +21,7 @@ public final class ExpectedErrors {
         try {
             return action.call();
         } finally {
+            Thread.sleep(1000); // Spark logs the sibling tasks it kills just after the job has failed
             Configurator.setRootLevel(before);
         }
     }

@@ -23,6 +23,10 @@ public final class ConfigOptions {
     @Option(names = "--resume", description = "train: continue from the newest checkpoint (= --set train.resume=true)")
     boolean resume;
 
+    @Option(names = "--force",
+            description = "replace an output directory written by a different stage (= --set run.force=true)")
+    boolean force;
+
     @Option(names = "--print-config",
             description = "dry run: print the effective configuration with each value's origin (and a pipeline's plan), then exit")
     boolean printConfig;
@@ -39,6 +43,9 @@ public final class ConfigOptions {
         List<String> sets = new ArrayList<>(overrides);
         if (resume) {
             sets.add("train.resume=true");
+        }
+        if (force) {
+            sets.add("run.force=true");
         }
         return ConfigLoader.load(layers, sets);
     }

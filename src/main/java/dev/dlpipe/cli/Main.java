@@ -57,7 +57,7 @@ public final class Main {
     }
 
     /** A UserError anywhere in the cause chain (Spark wraps executor-side failures). */
-    static UserError userError(Throwable t) {
+    public static UserError userError(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof UserError u) {
                 return u;

@@ -1,6 +1,7 @@
 package dev.dlpipe.cli;
 
 import dev.dlpipe.config.Config;
+import dev.dlpipe.core.OutputGuard;
 import dev.dlpipe.core.SparkSessions;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.StageRunner;
@@ -49,6 +50,7 @@ public final class StageCommand implements Callable<Integer> {
                     + "; see dlpipe " + stage + " --help");
         }
         StageRunner.checkInputs(stage, inputs);
+        OutputGuard.check(stage, inputs, output, config.bool("run.force")); // before Spark starts
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {
             StageReport report = StageRunner.run(Stages.create(stage, config.string("pipeline.data-kind")), spark, config, inputs, output);

@@ -24,6 +24,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("run.seed", INT, 0, Integer.MAX_VALUE, "seed for every random choice of a run"));
         add(ConfigKey.of("run.dir", OUTPUT_PATH, "directory a pipeline run writes its stage outputs into"));
         add(ConfigKey.range("run.progress-interval-seconds", INT, 1, 3600, "how often long stages log progress"));
+        add(ConfigKey.of("run.force", BOOLEAN,
+                "replace an output directory that a different stage wrote (also: --force); other files are never replaced"));
 
         add(ConfigKey.of("pipeline.name", STRING, "name of the pipeline, used in logs and the run report"));
         add(ConfigKey.of("pipeline.input", INPUT_PATH, "input dataset the first stage reads"));

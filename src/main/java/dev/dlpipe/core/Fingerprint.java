@@ -76,6 +76,22 @@ public final class Fingerprint {
         }
     }
 
+    /** SHA-256 of one file's bytes, hex. */
+    public static String sha256(String file) {
+        try (InputStream in = Fs.open(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                digest.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static boolean isDataFile(Path root, Path file) {
         for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
             String n = p.getName();

@@ -136,4 +136,13 @@ public final class Fs {
         String r = rel.toString();
         return r.isEmpty() ? "." : r;
     }
+
+    public static void mkdirs(String dir) {
+        Path path = path(dir);
+        try {
+            fs(path).mkdirs(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + dir, e);
+        }
+    }
 }

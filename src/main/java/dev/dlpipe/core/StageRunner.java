@@ -24,6 +24,7 @@ public final class StageRunner {
 
     public static StageReport run(Stage stage, SparkSession spark, Config config, List<String> inputs, String output) {
         checkInputs(stage.name(), inputs);
+        OutputGuard.check(stage.name(), inputs, output, config.bool("run.force"));
         List<String> qualifiedInputs = new ArrayList<>();
         List<Map<String, Object>> fingerprints = new ArrayList<>();
         for (String input : inputs) {

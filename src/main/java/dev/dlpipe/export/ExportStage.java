@@ -5,6 +5,7 @@ import dev.dlpipe.compress.CompressStage;
 import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.ClassNames;
 import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Fingerprint;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.core.Stage;
@@ -34,6 +35,7 @@ public final class ExportStage implements Stage {
     public static final String ONNX = "model.onnx";
     public static final String ONNX_INT8 = "model-int8.onnx";
     public static final String PREPROCESSING = "preprocessing.json";
+    public static final String MANIFEST = "export-manifest.json";
 
     @Override
     public String name() {
@@ -121,7 +123,7 @@ public final class ExportStage implements Stage {
                     "git_commit", m.get("git_commit")));
             manifest.put("paths_relative_to", "the directory that holds this export directory (the run directory)");
         }
-        Fs.writeString(ctx.out("export-manifest.json"), Json.write(manifest));
+        Fs.writeString(ctx.out(MANIFEST), Json.write(manifest));
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("files", files);
@@ -129,11 +131,33 @@ public final class ExportStage implements Stage {
         return StageResult.of(Counts.notApplicable(), metrics);
     }
 
+    /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
+    public static String verifiedModel(String exportDir) {
+        String manifestFile = Fs.child(exportDir, MANIFEST);
+        if (!Fs.exists(manifestFile)) {
+            throw new UserError(exportDir + ": no " + MANIFEST + " (expected an export output)");
+        }
+        String model = Fs.child(exportDir, MODEL);
+        for (Object o : (List<?>) Json.readMap(Fs.readString(manifestFile)).get("files")) {
+            Map<?, ?> f = (Map<?, ?>) o;
+            if (MODEL.equals(f.get("file")) && f.get("sha256") != null) {
+                String actual = Fingerprint.sha256(model);
+                if (!actual.equals(f.get("sha256"))) {
+                    throw new UserError(model + " is not the file export wrote: its SHA-256 is " + actual + ", "
+                            + MANIFEST + " says " + f.get("sha256") + "; export again or restore the file");
+                }
+                return model;
+            }
+        }
+        throw new UserError(manifestFile + " lists no SHA-256 for " + MODEL + " (an export from an older dlpipe?): export again");
+    }
+
     private static Map<String, Object> file(String format, String name, String path) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", format);
         m.put("file", name);
         m.put("bytes", Fs.size(path));
+        m.put("sha256", Fingerprint.sha256(path));
         return m;
     }
 }

@@ -25,6 +25,21 @@ public final class ParquetMinibatchLoader implements DataSetLoader {
     public DataSet load(String refString) {
         dev.dlpipe.core.ExecutorMemory.logOnce(); // on each executor, with its first minibatch
         MinibatchRef ref = MinibatchRef.parse(refString);
-        return Batches.slice(BlockCache.get(ref.shard(), ref.rowGroup()), ref.from(), ref.rows(), numClasses);
+        DataSet ds = Batches.slice(BlockCache.get(ref.shard(), ref.rowGroup()), ref.from(), ref.rows(), numClasses);
+        requireFinite(ds.getFeatures().data().asFloat(), ds.getFeatures().columns(), refString);
+        return ds;
+    }
+
+    /**
+     * NaN or Infinity in a feature is an error naming the shard and row: one such value makes the loss NaN and
+     * the whole model useless. Files from other tools are where they come from; the scan is cheap next to a step.
+     */
+    static void requireFinite(float[] features, long rowLength, String ref) {
+        for (int i = 0; i < features.length; i++) {
+            if (!Float.isFinite(features[i])) {
+                throw new dev.dlpipe.core.UserError(ref + ": row " + (i / rowLength) + " of this minibatch has a non-finite"
+                        + " feature (" + features[i] + " at index " + (i % rowLength) + "); clean the data or drop the row");
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.dlpipe.pipeline;
 
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.OutputGuard;
 import dev.dlpipe.core.StageRunner;
 import dev.dlpipe.core.UserError;
 import java.util.ArrayList;
@@ -69,7 +70,18 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
             }
             steps.add(new Step(steps.size() + 1, name, List.copyOf(inputs), Fs.child(runDir, name)));
         }
-        return new PipelinePlan(config.string("pipeline.name"), runDir, List.copyOf(steps));
+        PipelinePlan plan = new PipelinePlan(config.string("pipeline.name"), runDir, List.copyOf(steps));
+        plan.checkOutputs(config.bool("run.force"));
+        return plan;
+    }
+
+    /** No stage may replace anything but its own earlier output, nor write over or into what it reads. */
+    void checkOutputs(boolean force) {
+        for (Step s : steps) {
+            List<String> reads = new ArrayList<>();
+            s.inputs().forEach(i -> reads.addAll(i.candidates()));
+            OutputGuard.check(s.stage(), reads, s.output(), force);
+        }
     }
 
     private static Input upstream(String runDir, String stage, List<String> alternatives, List<String> planned) {

@@ -3,6 +3,7 @@ package dev.dlpipe.pipeline;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
+import dev.dlpipe.core.OwnerLock;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.StageRunner;
 import java.time.Instant;
@@ -28,6 +29,16 @@ public final class PipelineRunner {
 
     public static List<StageReport> run(SparkSession spark, Config config) {
         PipelinePlan plan = PipelinePlan.of(config);
+        Fs.mkdirs(plan.runDir());
+        try (OwnerLock lock = OwnerLock.acquire(Fs.child(plan.runDir(), LOCK), "run.dir " + plan.runDir())) {
+            return run(spark, config, plan);
+        }
+    }
+
+    /** One pipeline at a time per run directory: two would replace each other's stage outputs mid-run. */
+    public static final String LOCK = ".dlpipe-run.lock";
+
+    private static List<StageReport> run(SparkSession spark, Config config, PipelinePlan plan) {
         Map<String, Double> lastTimes = previousStageSeconds(plan.runDir());
         Instant started = Instant.now();
         long t0 = System.nanoTime();

@@ -64,7 +64,7 @@ public final class ScoreStage implements Stage {
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
-        Network net = Models.read(Fs.child(ctx.input(0), ExportStage.MODEL));
+        Network net = Models.read(ExportStage.verifiedModel(ctx.input(0)));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         Broadcast<byte[]> model = jsc.broadcast(Models.bytes(net));
         int batch = ctx.config().integer("score.batch-size");

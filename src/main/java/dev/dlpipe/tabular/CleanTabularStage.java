@@ -32,7 +32,8 @@ import org.apache.spark.storage.StorageLevel;
  * (clip or drop), standard / min-max scaling, categorical indexing or one-hot, and optional PCA. All statistics
  * are fitted on the training split only and saved in {@code stats.json}; with {@code clean.tabular.fitted} a
  * previous output's statistics are applied unchanged. Every edit is a Spark SQL built-in expression.
- * Quarantine reasons: malformed_row, missing_id, missing_label, bad_label, bad_value, null_value, outlier.
+ * Quarantine reasons: malformed_row, missing_id, missing_label, bad_label, bad_value, non_finite_value, null_value,
+ * outlier.
  */
 public final class CleanTabularStage implements Stage {
 
@@ -107,9 +108,13 @@ public final class CleanTabularStage implements Stage {
         Column detail = when(col(CORRUPT).isNotNull(), col(CORRUPT))
                 .when(col(s.label()).isNotNull().and(typedLabel.isNull()), concat(lit(s.label() + "='"), col(s.label()), lit("'")));
         for (String c : s.numeric()) {
-            Column bad = col(c).isNotNull().and(col(c).cast("double").isNull());
-            reason = reason.when(bad, lit("bad_value"));
-            detail = detail.when(bad, concat(lit(c + "='"), col(c), lit("' is not a number")));
+            Column v = col(c).cast("double");
+            Column bad = col(c).isNotNull().and(v.isNull());
+            // Spark parses "NaN", "Infinity" and 1e400 as doubles; one such cell would poison a fitted mean or scale
+            Column nonFinite = v.isNotNull().and(isnan(v).or(abs(v).equalTo(lit(Double.POSITIVE_INFINITY))));
+            reason = reason.when(bad, lit("bad_value")).when(nonFinite, lit("non_finite_value"));
+            detail = detail.when(bad, concat(lit(c + "='"), col(c), lit("' is not a number")))
+                    .when(nonFinite, concat(lit(c + "='"), col(c), lit("' is not a finite number")));
         }
         Dataset<Row> checked = raw.withColumn(Quarantine.REASON, reason).withColumn(Quarantine.DETAIL, detail)
                 .withColumn("split", Splits.assign(col(s.id()), config.integer("run.seed"),
@@ -186,8 +191,15 @@ public final class CleanTabularStage implements Stage {
             Double fill;
             switch (policy) {
                 case "drop": fill = null; break;
-                case "mean": fill = mean == null ? s.numericConstant() : mean; break;  // all-null column: the constant
-                case "median": fill = q == null ? s.numericConstant() : q.get(1); break;
+                case "mean":
+                case "median":
+                    if (q == null) { // no value at all: there is no mean or median to fill with
+                        throw new UserError("clean.tabular: numeric column '" + c + "' is empty in every training row,"
+                                + " so its " + policy + " cannot be fitted; remove it from clean.tabular.numeric-columns or"
+                                + " give it a constant fill (clean.tabular.nulls." + c + ": constant)");
+                    }
+                    fill = policy.equals("mean") ? mean : q.get(1);
+                    break;
                 default: fill = s.numericConstant();
             }
             Double lo = null;

@@ -112,10 +112,15 @@ public final class Checkpoints {
     public Loaded load(int epoch) {
         String path = Fs.child(dir, name(epoch));
         String model = Fs.child(path, MODEL);
-        try (InputStream in = Fs.open(model)) {
+        try (InputStream file = Fs.open(model)) {
+            byte[] zip = file.readAllBytes();
+            ModelZipCheck.verify(zip, model); // before DL4J parses anything of it
+            InputStream in = new java.io.ByteArrayInputStream(zip);
             Model net = Models.isGraph(model) ? ModelSerializer.restoreComputationGraph(in, true)
                     : ModelSerializer.restoreMultiLayerNetwork(in, true);
             return new Loaded(epoch, path, net, Json.readMap(Fs.readString(Fs.child(path, STATE))));
+        } catch (UserError e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             throw new UserError(model + ": cannot read checkpoint (corrupt or truncated?): " + e.getMessage(), e);
         }

@@ -28,6 +28,7 @@ public final class Models {
 
     /** A network from model zip bytes ({@link #bytes}); {@code name} is what errors call them. */
     public static Network fromBytes(byte[] zip, String name) {
+        ModelZipCheck.verify(zip, name); // before DL4J parses anything of it
         boolean graph = isGraph(new java.io.ByteArrayInputStream(zip), name);
         org.deeplearning4j.nn.api.Model model;
         try (InputStream in = new java.io.ByteArrayInputStream(zip)) {

@@ -21,7 +21,6 @@ import org.nd4j.linalg.dataset.DataSet;
  */
 public final class ParameterAveragingTrainer implements DistributedTrainer {
 
-    private static final int EVAL_BATCH = 256;
     private final TrainSettings settings;
     private final JavaSparkContext jsc;
     private Model network;
@@ -54,8 +53,15 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                 .saveUpdater(true)
                 .rngSeed(settings.seed() * 1_000_003L + epoch)
                 .collectTrainingStats(false)
-                .trainingHooks(new java.util.ArrayList<>(hooks))
+                .trainingHooks(withLossCheck(epoch))
                 .build();
+    }
+
+    /** The caller's hooks, then a check that stops the epoch at the first non-finite loss. */
+    private java.util.List<org.deeplearning4j.spark.api.TrainingHook> withLossCheck(int epoch) {
+        java.util.List<org.deeplearning4j.spark.api.TrainingHook> all = new java.util.ArrayList<>(hooks);
+        all.add(new FiniteLossCheck(epoch));
+        return all;
     }
 
     @Override
@@ -71,35 +77,12 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     @Override
     public IEvaluation[] evaluate(JavaRDD<String> minibatches, DataSetLoader loader, IEvaluation... evaluations) {
-        // Not doEvaluation(paths, loader, ...): in 1.0.0-M2 that routes a MultiLayerNetwork through the
-        // ComputationGraph evaluator and fails with an NPE on the executors. Loading on the executors keeps the
-        // data off the driver all the same.
-        if (network instanceof ComputationGraph graph) {
-            return new SparkComputationGraph(jsc, graph.clone(), master(0))
-                    .doEvaluation(load(minibatches, loader), EVAL_BATCH, evaluations);
-        }
-        return evaluator().doEvaluation(load(minibatches, loader), EVAL_BATCH, evaluations);
-    }
-
-    /**
-     * Evaluation runs on a copy of the network: DL4J closes the broadcast parameter arrays after evaluating, and
-     * in local mode the broadcast value is the driver's own array, so the next averaging round would fail with
-     * "Op.Z argument was closed before call".
-     */
-    private SparkDl4jMultiLayer evaluator() {
-        return new SparkDl4jMultiLayer(jsc, ((MultiLayerNetwork) network).clone(), master(0));
-    }
-
-    private static JavaRDD<DataSet> load(JavaRDD<String> minibatches, DataSetLoader loader) {
-        return minibatches.map(path -> loader.load(new PathSource(path)));
+        return ExecutorEvaluation.run(jsc, new Network(network), minibatches, loader, evaluations).evaluations();
     }
 
     @Override
     public double loss(JavaRDD<String> minibatches, DataSetLoader loader) {
-        if (network instanceof ComputationGraph graph) {
-            return new SparkComputationGraph(jsc, graph.clone(), master(0)).calculateScore(load(minibatches, loader), true);
-        }
-        return evaluator().calculateScore(load(minibatches, loader), true);
+        return ExecutorEvaluation.run(jsc, new Network(network), minibatches, loader).meanLoss();
     }
 
     @Override

@@ -51,11 +51,50 @@ class AtomicOutputTest {
 
         AtomicOutput crashed = AtomicOutput.begin(target.toString()); // never committed nor aborted
         Fs.writeString(Fs.child(crashed.staging(), "x"), "partial");
-        assertEquals(2, countSiblings());
+        assertEquals(3, countSiblings(), "output, staging dir, lock");
+        dieHoldingTheLock(target);
         AtomicOutput rerun = AtomicOutput.begin(target.toString());
-        assertEquals(2, countSiblings(), "the crashed staging dir was removed, the new one created");
+        assertEquals(3, countSiblings(), "the crashed staging dir was removed, the new one created");
         rerun.commit();
-        assertEquals(1, countSiblings());
+        assertEquals(1, countSiblings(), "no staging dir and no lock left");
+    }
+
+    /** What a SIGKILL leaves: the lock names a process that no longer runs. */
+    private static void dieHoldingTheLock(Path target) throws IOException {
+        String host = OwnerLock.OWNER.substring(OwnerLock.OWNER.indexOf('@') + 1);
+        Files.writeString(target.resolveSibling("." + target.getFileName() + ".lock"), "2147483000@" + host + " since then\n");
+    }
+
+    @Test
+    void aCrashBetweenTheTwoRenamesLosesNothing() throws IOException {
+        Path target = dir.resolve("out");
+        AtomicOutput ok = AtomicOutput.begin(target.toString());
+        Fs.writeString(Fs.child(ok.staging(), "a.txt"), "good");
+        ok.commit();
+        // the state after "rename output aside" and before "rename staging into place": only .out.old-* holds it
+        AtomicOutput dying = AtomicOutput.begin(target.toString());
+        Fs.writeString(Fs.child(dying.staging(), "a.txt"), "new, not published");
+        Files.move(target, dir.resolve(".out.old-1234"));
+        dieHoldingTheLock(target);
+
+        AtomicOutput rerun = AtomicOutput.begin(target.toString());
+        assertEquals("good", read(target.resolve("a.txt")), "the previous output is back in place");
+        rerun.abort();
+        assertEquals("good", read(target.resolve("a.txt")));
+        assertEquals(1, countSiblings(), "no old, staging or lock left: " + dir);
+    }
+
+    @Test
+    void aSecondWriterIsRefusedAndTheFirstKeepsItsStagingDirectory() throws IOException {
+        Path target = dir.resolve("out");
+        AtomicOutput first = AtomicOutput.begin(target.toString());
+        Fs.writeString(Fs.child(first.staging(), "a.txt"), "in progress");
+        UserError e = assertThrows(UserError.class, () -> AtomicOutput.begin(target.toString()));
+        assertTrue(e.getMessage().contains("is in use by " + OwnerLock.OWNER), e.getMessage());
+        assertEquals("in progress", Fs.readString(Fs.child(first.staging(), "a.txt")), "nobody deleted live work");
+        first.commit();
+        assertEquals("in progress", read(target.resolve("a.txt")));
+        AtomicOutput.begin(target.toString()).abort(); // the lock was released
     }
 
     private long countSiblings() throws IOException {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.dlpipe.TestSpark;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.StageReport;
+import dev.dlpipe.core.UserError;
 import dev.dlpipe.core.StageRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,11 +92,17 @@ class TabularCleaningTest {
         csv.append("far,10000,,a,1\n");
         StageReport r = clean(csv.toString(), "t2", config("clean.tabular.nulls.c=drop", "clean.tabular.outliers=zscore",
                 "clean.tabular.outlier-k=3", "clean.tabular.outlier-action=drop", "clean.tabular.numeric-nulls=mean",
-                "clean.tabular.scaling=minmax"));
+                "clean.tabular.nulls.z=constant", "clean.tabular.scaling=minmax"));
         assertEquals(Map.of("null_value", 10L, "outlier", 1L), r.counts().quarantined());
         assertEquals(10, r.counts().out());
         TabularStats stats = TabularStats.readFrom(dir.resolve("t2").toString());
-        assertEquals(0.0, stats.numeric().get("z").fill(), "an all-null column falls back to the constant");
+        assertEquals(0.0, stats.numeric().get("z").fill(), "an all-null column filled with the constant, as asked");
+
+        // asked for its mean, an all-null column is an error naming it, not a silent 0.0
+        UserError e = assertThrows(UserError.class, () -> clean(csv.toString(), "t2b", config(
+                "clean.tabular.numeric-nulls=mean")));
+        assertTrue(e.getMessage().startsWith("clean.tabular: numeric column 'z' is empty in every training row"),
+                e.getMessage());
         Row range = data("t2").agg(min("x"), max("x")).first();
         assertTrue(range.getDouble(0) >= 0 && range.getDouble(1) <= 1, "min-max scaling into [0, 1]");
         Row q = TestSpark.session().read().parquet(dir.resolve("t2/quarantine").toString())
@@ -135,5 +142,27 @@ class TabularCleaningTest {
         SparkSession spark = TestSpark.session();
         assertEquals(0, spark.read().parquet(dir.resolve("cust/data").toString())
                 .filter(col("support_calls").isNull().or(col("age").isNull())).count(), "no nulls left");
+    }
+
+    /** NaN, Infinity and 1e400 parse as doubles; they are quarantined, not averaged into every row's features. */
+    @Test
+    void nonFiniteNumbersAreQuarantinedWithTheirValue() throws Exception {
+        StringBuilder csv = new StringBuilder("id,x,z,c,y\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append("r").append(i).append(',').append(i % 7).append(',').append(i % 3).append(",a,").append(i % 2)
+                    .append('\n');
+        }
+        csv.append("n1,NaN,1,a,0\nn2,Infinity,1,a,1\nn3,1,-Infinity,a,0\nn4,1e400,1,a,1\n");
+        StageReport r = clean(csv.toString(), "nf", config("clean.tabular.outliers=none"));
+        assertEquals(Map.of("non_finite_value", 4L), r.counts().quarantined());
+        assertEquals(40, r.counts().out());
+        for (Row row : data("nf").collectAsList()) {
+            for (Object f : row.getList(row.fieldIndex("features"))) {
+                assertTrue(Double.isFinite((Double) f), "every kept feature is finite: " + row);
+            }
+        }
+        Row q = TestSpark.session().read().parquet(dir.resolve("nf/quarantine").toString())
+                .filter(col("id").equalTo("n4")).first();
+        assertEquals("x='1e400' is not a finite number", q.getString(q.fieldIndex("detail")));
     }
 }
