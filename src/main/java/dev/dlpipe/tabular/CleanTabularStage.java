@@ -96,8 +96,12 @@ public final class CleanTabularStage implements Stage {
             schema = schema.add(c, DataTypes.StringType);
         }
         schema = schema.add(CORRUPT, DataTypes.StringType);
+        // RFC 4180: a quoted field may hold line breaks. Line-by-line parsing split such a record in two, quarantined
+        // its first half and let the second pass as a made-up row. multiLine parses records, at the price of one
+        // task per file (a file can no longer be split at an arbitrary newline).
         Dataset<Row> raw = ctx.spark().read().schema(schema).option("header", "true").option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", CORRUPT).option("multiLine", "false").csv(input);
+                .option("columnNameOfCorruptRecord", CORRUPT).option("multiLine", "true").option("escape", "\"")
+                .csv(input);
 
         // schema enforcement: the first failing check names the row's reason
         Column typedLabel = col(s.label()).cast("int");

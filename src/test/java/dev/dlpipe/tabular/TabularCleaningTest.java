@@ -165,4 +165,21 @@ class TabularCleaningTest {
                 .filter(col("id").equalTo("n4")).first();
         assertEquals("x='1e400' is not a finite number", q.getString(q.fieldIndex("detail")));
     }
+
+    /** A quoted field with a line break is one record (RFC 4180), not a quarantined half plus an injected row. */
+    @Test
+    void quotedLineBreaksStayInsideTheirRecord() throws Exception {
+        StringBuilder csv = new StringBuilder("id,x,z,c,y\n");
+        for (int i = 0; i < 20; i++) {
+            csv.append("r").append(i).append(',').append(i % 5).append(',').append(i % 3).append(",a,").append(i % 2)
+                    .append('\n');
+        }
+        csv.append("q1,1,2,\"two\nlines, and \"\"quotes\"\"\",1\n");
+        csv.append("q2,1,2,\"x\ninjected,9,9,b,0\",0\n");
+        StageReport r = clean(csv.toString(), "ml", config("clean.tabular.outliers=none"));
+        assertEquals(22, r.counts().in(), "records, not lines");
+        assertEquals(Map.of(), r.counts().quarantined());
+        assertEquals(22, r.counts().out());
+        assertEquals(0, data("ml").filter(col("id").equalTo("injected")).count(), "no row made from inside a field");
+    }
 }
