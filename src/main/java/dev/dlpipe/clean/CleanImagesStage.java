@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Labels;
 import dev.dlpipe.core.Quarantine;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
@@ -40,6 +41,9 @@ public final class CleanImagesStage implements Stage {
 
     static final List<String> REQUIRED = List.of("id", "label", "format", "data", "height", "width", "channels");
     public static final String MISSING_LABEL = "missing_label";
+    public static final String BAD_LABEL = "bad_label";
+    private static final String LABEL_ORIGINAL = "label_original";
+    private static final String LABEL_PROBLEM = "label_problem";
 
     @Override
     public String name() {
@@ -71,8 +75,10 @@ public final class CleanImagesStage implements Stage {
                         + columns + "; expected " + REQUIRED + ")");
             }
         }
-        Dataset<Row> source = raw.select(col("id").cast("string"), col("label").cast("int"), col("format").cast("string"),
-                col("data").cast("binary"), col("height").cast("int"), col("width").cast("int"), col("channels").cast("int"));
+        Labels.Plan labels = Labels.plan(raw, "label", config);
+        Dataset<Row> source = raw.select(col("id").cast("string"), labels.index().as("label"), col("format").cast("string"),
+                col("data").cast("binary"), col("height").cast("int"), col("width").cast("int"), col("channels").cast("int"),
+                labels.original().as(LABEL_ORIGINAL), labels.problem().as(LABEL_PROBLEM));
 
         StructType decodedSchema = source.schema()
                 .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), true)
@@ -91,18 +97,22 @@ public final class CleanImagesStage implements Stage {
                             col("features"));
             clean.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
             Quarantine.write(ctx, decoded.filter(col(Quarantine.REASON).isNotNull())
-                    .select("id", Quarantine.REASON, Quarantine.DETAIL, "label", "format", "data", "height", "width",
-                            "channels"), quarantined);
+                    .select(col("id"), col(Quarantine.REASON), col(Quarantine.DETAIL), col(LABEL_ORIGINAL).as("label"),
+                            col("format"), col("data"), col("height"), col("width"), col("channels")), quarantined);
 
             Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
             Map<String, Object> metrics = new LinkedHashMap<>();
             Map<String, Long> perSplit = Splits.count(written);
             long out = perSplit.values().stream().mapToLong(Long::longValue).sum();
-            Row labels = written.agg(max("label"), countDistinct("label")).first();
-            int numClasses = labels.isNullAt(0) ? 0 : labels.getInt(0) + 1;
+            Row seen = written.agg(max("label"), countDistinct("label")).first();
+            int numClasses = labels.names() != null ? labels.names().size() : seen.isNullAt(0) ? 0 : seen.getInt(0) + 1;
+            labels.writeTo(ctx.output());
             metrics.put("rows_per_split", perSplit);
             metrics.put("num_classes", numClasses);
-            metrics.put("distinct_labels", labels.getLong(1));
+            metrics.put("distinct_labels", seen.getLong(1));
+            if (labels.names() != null) {
+                metrics.put("labels", labels.names());
+            }
             new TensorSpec(settings.channels(), settings.height(), settings.width(), settings.normalize(), numClasses)
                     .writeTo(ctx.output());
             return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics);
@@ -135,22 +145,39 @@ public final class CleanImagesStage implements Stage {
         }
     }
 
-    /** Decodes one source row into a cleaned row, or into a row carrying a quarantine reason. */
+    /**
+     * Decodes one source row (id, label index, format, data, height, width, channels, original label, label
+     * problem) into a cleaned row, or into a row carrying a quarantine reason and the original bytes.
+     */
     static Row decode(Row r, Settings s) {
-        Object id = r.get(0);
-        Object label = r.get(1);
+        if (!r.isNullAt(8)) {
+            return decoded(r, null, BAD_LABEL, r.getString(8));
+        }
         if (r.isNullAt(1)) {
-            return RowFactory.create(id, label, r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), null,
-                    MISSING_LABEL, "label is null");
+            return decoded(r, null, MISSING_LABEL, "label is null");
         }
         try {
             float[] chw = clean((String) r.get(2), (byte[]) r.get(3), r.isNullAt(4) ? 0 : r.getInt(4),
                     r.isNullAt(5) ? 0 : r.getInt(5), r.isNullAt(6) ? 0 : r.getInt(6), s);
-            return RowFactory.create(id, label, r.get(2), null, r.get(4), r.get(5), r.get(6), chw, null, null);
+            return decoded(r, chw, null, null);
         } catch (ImageDecodeException e) {
-            return RowFactory.create(id, label, r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), null, e.reason(),
-                    e.getMessage());
+            return decoded(r, null, e.reason(), e.getMessage());
         }
+    }
+
+    /** The source row plus features, reason and detail; a decoded row drops its bytes (only quarantine keeps them). */
+    private static Row decoded(Row r, float[] chw, String reason, String detail) {
+        Object[] v = new Object[r.length() + 3];
+        for (int i = 0; i < r.length(); i++) {
+            v[i] = r.get(i);
+        }
+        if (chw != null) {
+            v[3] = null;
+        }
+        v[r.length()] = chw;
+        v[r.length() + 1] = reason;
+        v[r.length() + 2] = detail;
+        return RowFactory.create(v);
     }
 
     /** The pure cleaning chain: decode, convert channels, resize, normalize, CHW. */

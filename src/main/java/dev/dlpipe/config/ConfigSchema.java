@@ -32,6 +32,8 @@ public final class ConfigSchema {
         add(ConfigKey.oneOf("pipeline.data-kind", "kind of data the pipeline processes", "image", "text", "tabular"));
         add(ConfigKey.listOf("pipeline.stages", "stages to run, in order",
                 "clean", "augment", "pack", "train", "compress", "export", "score"));
+        add(ConfigKey.range("pipeline.max-classes", INT, 2, 100_000,
+                "most classes a label column may have: a larger label or more distinct names is a bad label, not a class"));
         add(ConfigKey.of("pipeline.class-names", STRING_LIST,
                 "names of the classes in label order, shown in reports and the export manifest (empty: the label numbers)"));
 

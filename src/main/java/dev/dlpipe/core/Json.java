@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.Map;
 
 /** One shared JSON mapper for manifests, metrics and reports. */
@@ -34,6 +35,15 @@ public final class Json {
     public static Map<String, Object> readMap(String json) {
         try {
             return MAPPER.readValue(json, Map.class);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A JSON array of strings (labels.json). */
+    public static List<String> readStrings(String json) {
+        try {
+            return MAPPER.readValue(json, new com.fasterxml.jackson.core.type.TypeReference<List<String>>() { });
         } catch (JsonProcessingException e) {
             throw new UncheckedIOException(e);
         }

@@ -210,7 +210,10 @@ public final class RunReport {
             return;
         }
         List<?> perClass = (List<?>) eval.get("per_class");
-        List<String> names = ClassNames.of(config, perClass.size());
+        // the configured names, else the names clean found in the label column (labels.json), else the numbers
+        String found = Fs.child(Fs.child(runDir, "clean"), dev.dlpipe.core.Labels.FILE);
+        List<String> names = config.list(ClassNames.KEY).isEmpty() && Fs.exists(found)
+                ? Json.readStrings(Fs.readString(found)) : ClassNames.of(config, perClass.size());
         doc.heading("Evaluation on the test split");
         doc.paragraph("Of " + what + ": accuracy **" + eval.get("accuracy") + "**, macro F1 " + eval.get("macro_f1")
                 + " over " + eval.get("examples") + " rows.");

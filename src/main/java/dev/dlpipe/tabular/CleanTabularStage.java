@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Counts;
+import dev.dlpipe.core.Labels;
 import dev.dlpipe.core.Quarantine;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
@@ -104,13 +105,14 @@ public final class CleanTabularStage implements Stage {
                 .csv(input);
 
         // schema enforcement: the first failing check names the row's reason
-        Column typedLabel = col(s.label()).cast("int");
+        Labels.Plan labels = Labels.plan(raw.filter(col(CORRUPT).isNull()), s.label(), config);
+        Column typedLabel = labels.index();
         Column reason = when(col(CORRUPT).isNotNull(), lit("malformed_row"))
                 .when(col(s.id()).isNull(), lit("missing_id"))
                 .when(col(s.label()).isNull(), lit("missing_label"))
-                .when(typedLabel.isNull(), lit("bad_label"));
+                .when(labels.problem().isNotNull(), lit("bad_label"));
         Column detail = when(col(CORRUPT).isNotNull(), col(CORRUPT))
-                .when(col(s.label()).isNotNull().and(typedLabel.isNull()), concat(lit(s.label() + "='"), col(s.label()), lit("'")));
+                .when(labels.problem().isNotNull(), labels.problem());
         for (String c : s.numeric()) {
             Column v = col(c).cast("double");
             Column bad = col(c).isNotNull().and(v.isNull());
@@ -158,11 +160,15 @@ public final class CleanTabularStage implements Stage {
             transformed.unpersist();
 
             Dataset<Row> written = ctx.spark().read().parquet(ctx.out("data"));
+            labels.writeTo(ctx.output());
             Map<String, Long> perSplit = Splits.count(written);
             long out = perSplit.values().stream().mapToLong(Long::longValue).sum();
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("rows_per_split", perSplit);
             metrics.put("features", stats.layout().size());
+            if (labels.names() != null) {
+                metrics.put("labels", labels.names());
+            }
             metrics.put("stats", s.fitted().isEmpty() ? "fitted on the training split" : "reused from " + s.fitted());
             if (stats.pca() != null) {
                 metrics.put("pca_explained_variance", stats.pca().explainedVariance());

@@ -115,6 +115,8 @@ public final class TrainStage implements Stage {
             throw new UserError(ctx.input(0) + ": the training split is empty (no shards under train/)");
         }
         TensorSpec spec = train.spec();
+        dev.dlpipe.core.Labels.requireTwoClasses(ctx.spark().read().parquet(Fs.child(ctx.input(0), Splits.TRAIN)),
+                "label", Fs.child(ctx.input(0), Splits.TRAIN));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         ParquetMinibatchLoader loader = new ParquetMinibatchLoader(spec.numClasses());
 
