@@ -67,6 +67,15 @@ public final class CleanTextStage implements Stage {
         return List.of("clean.text", "split");
     }
 
+    /**
+     * Whether the line's top-level {@code "field":} holds an array or object. Spark's JSON reader turns such a value
+     * into its JSON text for a string field, so a list label would otherwise become a class named "[...]". The
+     * look-behind skips an escaped quote, i.e. the word inside a string value.
+     */
+    static Column nonScalar(Column line, String field) {
+        return line.rlike("(^|[^\\\\])\"" + field + "\"\\s*:\\s*[\\[{]");
+    }
+
     /** The whole edit chain as one column expression: built-ins around a single UDF. */
     public static Column cleanText(Column text, Settings s) {
         TextCanonicalizer canonicalizer = new TextCanonicalizer(s.stripHtml(), s.normalization(), s.lowercase());
@@ -81,26 +90,52 @@ public final class CleanTextStage implements Stage {
     @Override
     public StageResult run(StageContext ctx) {
         Settings s = Settings.from(ctx.config());
-        Dataset<Row> raw = ctx.spark().read().schema(INPUT).option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", CORRUPT).json(ctx.input(0));
-        Column reason = when(col(CORRUPT).isNotNull(), lit("malformed_json"))
+        // One JSON object per line, read as lines first: a line is a record whatever it holds, so `in` counts lines,
+        // an array line ([] or [{..},{..}]) cannot vanish or become several rows, and the quarantine keeps the
+        // line's own bytes (invalid UTF-8 included, which a string column cannot hold for other readers).
+        Dataset<Row> lines = ctx.spark().read().text(ctx.input(0)).filter(trim(col("value")).notEqual(""));
+        Column parsed = from_json(col("value"), INPUT, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
+        Dataset<Row> raw = lines.withColumn("j", parsed).select(col("value"), col("j.id").as("id"),
+                col("j.label").as("label"), col("j.text").as("text"), col("j." + CORRUPT).as(CORRUPT));
+        Column line = col("value");
+        Column reason = when(col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{"))), lit("malformed_json"))
+                .when(line.cast("binary").notEqual(encode(decode(line.cast("binary"), "UTF-8"), "UTF-8")),
+                        lit("invalid_utf8"))
+                .when(nonScalar(line, "id").or(nonScalar(line, "text")), lit("malformed_json"))
+                .when(nonScalar(line, "label"), lit("bad_label"))
                 .when(col("id").isNull().or(trim(col("id")).equalTo("")), lit("missing_id"))
                 .when(col("label").isNull().or(trim(col("label")).equalTo("")), lit("missing_label"))
                 .when(col("text").isNull(), lit("missing_text"))
                 .when(length(col("clean_text")).lt(s.minLength()), lit("too_short"))
                 .when(length(col("clean_text")).gt(s.maxLength()), lit("too_long"));
+        Column detail = when(col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{"))),
+                        lit("the line is not one JSON object"))
+                .when(nonScalar(line, "id").or(nonScalar(line, "text")), lit("'id' or 'text' is a JSON array or object, not a string"))
+                .when(nonScalar(line, "label"), lit("'label' is a JSON array or object, not a class name"))
+                .when(length(col("clean_text")).lt(s.minLength()).or(length(col("clean_text")).gt(s.maxLength())),
+                        concat(lit("cleaned length "), length(col("clean_text")).cast("string")));
+        // The same cleaned text under different labels: neither label can be trusted, and deduplication would
+        // keep one of them at random. All such rows go to quarantine, naming the labels.
+        Column labelsOfText = array_sort(collect_set(when(col(Quarantine.REASON).isNull(), col("label")))
+                .over(Window.partitionBy("clean_text")));
         // Spark refuses queries on raw JSON that reference only the corrupt-record column; persisting first is
         // the documented way, and every later step reads this dataset anyway.
         Dataset<Row> rows = raw.withColumn("clean_text", cleanText(col("text"), s))
                 .withColumn(Quarantine.REASON, reason)
-                .withColumn(Quarantine.DETAIL, when(col(Quarantine.REASON).isin("too_short", "too_long"),
-                        concat(lit("cleaned length "), length(col("clean_text")).cast("string"))))
+                .withColumn(Quarantine.DETAIL, detail)
+                .withColumn("text_labels", labelsOfText)
+                .withColumn(Quarantine.DETAIL, when(col(Quarantine.REASON).isNull().and(size(col("text_labels")).gt(1)),
+                        concat(lit("the same text is labelled "), array_join(col("text_labels"), ", ")))
+                        .otherwise(col(Quarantine.DETAIL)))
+                .withColumn(Quarantine.REASON, when(col(Quarantine.REASON).isNull().and(size(col("text_labels")).gt(1)),
+                        lit("conflicting_labels")).otherwise(col(Quarantine.REASON)))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             long in = rows.count();
             Map<String, Long> quarantined = Quarantine.countByReason(rows);
             Quarantine.write(ctx, rows.filter(col(Quarantine.REASON).isNotNull())
-                    .select("id", Quarantine.REASON, Quarantine.DETAIL, "label", "text", CORRUPT), quarantined);
+                    .select(col("id"), col(Quarantine.REASON), col(Quarantine.DETAIL), col("label"), col("text"),
+                            col("value").cast("binary").as("original_line")), quarantined);
 
             Dataset<Row> valid = rows.filter(col(Quarantine.REASON).isNull())
                     .select(col("id"), col("label"), col("clean_text").as("text"), col("text").as("original_text"));

@@ -133,9 +133,45 @@ class TextCleaningTest {
         assertEquals("a3", dups.get(1).getString(1));
         assertEquals("near", dups.get(1).getString(2));
         Row q = spark.read().parquet(dir.resolve("clean/quarantine").toString()).filter(col("reason").equalTo("malformed_json")).first();
-        assertTrue(q.getString(q.fieldIndex(CleanTextStage.CORRUPT)).contains("\"broken"), "the original line is kept");
+        assertTrue(new String((byte[]) q.get(q.fieldIndex("original_line")), java.nio.charset.StandardCharsets.UTF_8)
+                .contains("\"broken"), "the original line is kept, as bytes");
         List<Row> kept = spark.read().parquet(dir.resolve("clean/data").toString()).orderBy("id").collectAsList();
         assertEquals("质量很好", kept.get(2).getString(kept.get(2).fieldIndex("text")));
         assertEquals(List.of("neg", "neu", "pos"), r.metrics().get("labels"));
+    }
+
+    /** JSON Lines that used to vanish, multiply or pass as classes; every line is one record in the accounting. */
+    @Test
+    void arraysObjectsListLabelsConflictsAndBadBytesAreQuarantined() throws Exception {
+        Path input = dir.resolve("hostile.jsonl");
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        for (String line : List.of(
+                "{\"id\":\"b1\",\"label\":\"pos\",\"text\":\"a perfectly fine review\"}",
+                "[]",                                                                              // vanished before
+                "[{\"id\":\"x1\",\"label\":\"pos\",\"text\":\"one\"},{\"id\":\"x2\",\"label\":\"neg\",\"text\":\"two\"}]",
+                "{\"id\":\"b2\",\"label\":[\"pos\",\"neg\"],\"text\":\"a list is not a class\"}",
+                "{\"id\":\"b3\",\"label\":{\"name\":\"pos\"},\"text\":\"nor is an object\"}",
+                "{\"id\":\"b4\",\"label\":\"pos\",\"text\":\"the same words twice\"}",
+                "{\"id\":\"b5\",\"label\":\"neg\",\"text\":\"The same   words twice\"}",   // conflicts with b4
+                "{\"id\":\"b6\",\"label\":\"neg\",\"text\":\"mentions \\\"label\\\": [1] inside the text\"}")) {
+            bytes.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            bytes.write('\n');
+        }
+        bytes.write(new byte[] {'{', '"', 'i', 'd', '"', ':', '"', 'b', '7', '"', ',', '"', 'l', 'a', 'b', 'e', 'l', '"', ':',
+            '"', 'p', 'o', 's', '"', ',', '"', 't', 'e', 'x', 't', '"', ':', '"', 'b', 'a', 'd', ' ', (byte) 0xC3, (byte) 0x28,
+            ' ', 'b', 'y', 't', 'e', 's', '"', '}', '\n'});
+        Files.write(input, bytes.toByteArray());
+        StageReport r = StageRunner.run(new CleanTextStage(), TestSpark.session(), TestSpark.config(
+                "clean.text.near-duplicate-threshold=0"), List.of(input.toString()), dir.resolve("hostile").toString());
+        assertEquals(9, r.counts().in(), "every line is one record");
+        assertEquals(Map.of("malformed_json", 2L, "bad_label", 2L, "conflicting_labels", 2L, "invalid_utf8", 1L),
+                r.counts().quarantined());
+        assertEquals(2, r.counts().out(), "b1 and b6 (whose text merely mentions a label)");
+        Dataset<Row> q = TestSpark.session().read().parquet(dir.resolve("hostile/quarantine").toString());
+        Row conflict = q.filter(col("id").equalTo("b5")).first();
+        assertEquals("the same text is labelled neg, pos", conflict.getString(conflict.fieldIndex("detail")));
+        Row bad = q.filter(col("reason").equalTo("invalid_utf8")).first();
+        byte[] original = (byte[]) bad.get(bad.fieldIndex("original_line"));
+        assertEquals((byte) 0xC3, original[37], "the line's own bytes, not a replacement character");
     }
 }
