@@ -75,7 +75,9 @@ start() {
   rm -f "$CLUSTER_DIR"/*.pid
   # Executors get the workers' whole --memory as heap (Spark's own default is 1g whatever the worker offers);
   # a submission's --executor-memory or spark.executor.memory still overrides this file.
-  (umask 077; printf 'spark.authenticate true\nspark.authenticate.secret %s\nspark.executor.memory %s\n' \
+  # spark.ui.killEnabled false: the master's web UI otherwise kills any application on an unauthenticated POST to
+  # /app/kill. The UIs bind to SPARK_LOCAL_IP (127.0.0.1, set by lib.sh), so they are not reachable from elsewhere.
+  (umask 077; printf 'spark.authenticate true\nspark.authenticate.secret %s\nspark.executor.memory %s\nspark.ui.killEnabled false\n' \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$memory" > "$CLUSTER_DIR/auth.properties")
   local spark_home
   spark_home="$(make_spark_home)"

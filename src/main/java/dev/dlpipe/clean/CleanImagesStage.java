@@ -42,6 +42,7 @@ public final class CleanImagesStage implements Stage {
     static final List<String> REQUIRED = List.of("id", "label", "format", "data", "height", "width", "channels");
     public static final String MISSING_LABEL = "missing_label";
     public static final String BAD_LABEL = "bad_label";
+    public static final String MISSING_ID = "missing_id";
     private static final String LABEL_ORIGINAL = "label_original";
     private static final String LABEL_PROBLEM = "label_problem";
 
@@ -56,10 +57,17 @@ public final class CleanImagesStage implements Stage {
     }
 
     /** Target shape and scaling, from config. */
-    public record Settings(int height, int width, int channels, String normalize) implements Serializable {
+    public record Settings(int height, int width, int channels, String normalize, long maxPixels)
+            implements Serializable {
+
+        public Settings(int height, int width, int channels, String normalize) {
+            this(height, width, channels, normalize, ImageDecoder.DEFAULT_MAX_PIXELS);
+        }
+
         static Settings from(Config c) {
             return new Settings(c.integer("clean.image.height"), c.integer("clean.image.width"),
-                    c.integer("clean.image.channels"), c.string("clean.image.normalize"));
+                    c.integer("clean.image.channels"), c.string("clean.image.normalize"),
+                    c.integer("clean.image.max-pixels"));
         }
     }
 
@@ -110,6 +118,7 @@ public final class CleanImagesStage implements Stage {
             metrics.put("rows_per_split", perSplit);
             metrics.put("num_classes", numClasses);
             metrics.put("distinct_labels", seen.getLong(1));
+            metrics.put("rows_with_duplicate_id", Quarantine.duplicateIds(written, "clean"));
             if (labels.names() != null) {
                 metrics.put("labels", labels.names());
             }
@@ -150,6 +159,9 @@ public final class CleanImagesStage implements Stage {
      * problem) into a cleaned row, or into a row carrying a quarantine reason and the original bytes.
      */
     static Row decode(Row r, Settings s) {
+        if (r.isNullAt(0) || r.getString(0).isBlank()) {
+            return decoded(r, null, MISSING_ID, "id is null or blank");
+        }
         if (!r.isNullAt(8)) {
             return decoded(r, null, BAD_LABEL, r.getString(8));
         }
@@ -183,7 +195,7 @@ public final class CleanImagesStage implements Stage {
     /** The pure cleaning chain: decode, convert channels, resize, normalize, CHW. */
     public static float[] clean(String format, byte[] data, int height, int width, int channels, Settings s)
             throws ImageDecodeException {
-        Pixels px = ImageDecoder.decode(format, data, height, width, channels);
+        Pixels px = ImageDecoder.decode(format, data, height, width, channels, s.maxPixels());
         px = ImageOps.convertChannels(px, s.channels());
         px = ImageOps.resize(px, s.height(), s.width());
         if ("unit".equals(s.normalize())) {

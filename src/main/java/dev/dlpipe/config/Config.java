@@ -58,19 +58,46 @@ public final class Config implements Serializable {
         return origins.getOrDefault(key, "?");
     }
 
-    /** The values as a sorted map, for manifests and {@code --print-config}. */
+    /**
+     * The values as a sorted map, for manifests, run.json and {@code --print-config}: anything that is written or
+     * shown. Values of secret-looking keys ({@link #isSecret}) read {@value #REDACTED}, also inside maps such as
+     * {@code spark.conf}; the stages read the real values through {@link #string} and {@link #map}.
+     */
     public Map<String, Object> asMap() {
-        return values;
+        Map<String, Object> out = new TreeMap<>();
+        values.forEach((k, v) -> out.put(k, redact(k, v)));
+        return out;
     }
 
-    /** Values whose names start with {@code prefix + "."}, for a stage's manifest. */
+    /** Values whose names start with {@code prefix + "."}, for a stage's manifest; redacted like {@link #asMap}. */
     public Map<String, Object> section(String prefix) {
         Map<String, Object> out = new TreeMap<>();
         values.forEach((k, v) -> {
             if (k.startsWith(prefix + ".")) {
-                out.put(k, v);
+                out.put(k, redact(k, v));
             }
         });
         return out;
+    }
+
+    public static final String REDACTED = "*** (redacted)";
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+            "(?i).*(secret|password|passwd|token|credential|access[._-]?key|private[._-]?key|api[._-]?key).*");
+
+    /** A key whose value must never be written down: spark.authenticate.secret, fs.s3a.secret.key, ... */
+    public static boolean isSecret(String key) {
+        return SECRET.matcher(key).matches();
+    }
+
+    private static Object redact(String key, Object value) {
+        if (isSecret(key)) {
+            return REDACTED;
+        }
+        if (value instanceof Map<?, ?> m) {
+            Map<String, Object> out = new TreeMap<>();
+            m.forEach((k, v) -> out.put(String.valueOf(k), isSecret(String.valueOf(k)) ? REDACTED : v));
+            return out;
+        }
+        return value;
     }
 }

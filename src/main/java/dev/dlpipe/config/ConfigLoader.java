@@ -25,7 +25,9 @@ public final class ConfigLoader {
     static final String DEFAULTS_NAME = "conf/defaults.yaml";
     static final String OVERRIDE_ORIGIN = "--set";
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    /** Duplicate keys are an error, not "last one wins": a file that says epochs twice means one of them by mistake. */
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Map<String, Object> values = new TreeMap<>();
     private final Map<String, String> origins = new TreeMap<>();
@@ -88,15 +90,22 @@ public final class ConfigLoader {
 
     /** Walks a nested YAML tree; dotted keys and nested sections are equivalent ({@code train: {epochs: 3}} = {@code train.epochs: 3}). */
     private void applyTree(Map<String, Object> tree, String origin) {
+        fromThisLayer.clear();
         for (Map.Entry<String, Object> e : tree.entrySet()) {
             applyNode(String.valueOf(e.getKey()), e.getValue(), origin);
         }
     }
 
+    /** Keys set by the layer being read: {@code train: {epochs: 3}} beside {@code train.epochs: 4} is a duplicate too. */
+    private final java.util.Set<String> fromThisLayer = new java.util.HashSet<>();
+
     @SuppressWarnings("unchecked")
     private void applyNode(String name, Object value, String origin) {
         ConfigKey key = ConfigSchema.get(name);
         if (key != null) {
+            if (!fromThisLayer.add(name)) {
+                throw new ConfigException("config key '" + name + "' is set twice in " + origin);
+            }
             set(key, value, origin);
         } else if (value instanceof Map<?, ?> m && ConfigSchema.isSection(name)) {
             for (Map.Entry<String, Object> e : ((Map<String, Object>) m).entrySet()) {

@@ -43,6 +43,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("clean.image.height", INT, 1, 4096, "height images are resized to"));
         add(ConfigKey.range("clean.image.width", INT, 1, 4096, "width images are resized to"));
         add(ConfigKey.range("clean.image.channels", INT, 1, 3, "channels images are converted to (1 gray, 3 RGB)"));
+        add(ConfigKey.range("clean.image.max-pixels", INT, 1, Integer.MAX_VALUE,
+                "images with more pixels are quarantined (too_large) from their header, before decoding"));
         add(ConfigKey.oneOf("clean.image.normalize", "pixel scaling: unit = [0,1], none = [0,255]", "unit", "none"));
 
         add(ConfigKey.of("clean.text.strip-html", BOOLEAN, "drop HTML tags, comments and script/style blocks"));
@@ -56,6 +58,9 @@ public final class ConfigSchema {
         add(ConfigKey.of("clean.text.deduplicate", BOOLEAN, "drop exact duplicates of the cleaned text (first id kept)"));
         add(ConfigKey.range("clean.text.near-duplicate-threshold", DOUBLE, 0, 1,
                 "drop texts whose character-shingle Jaccard similarity to a kept text is at least this (0 = off)"));
+        add(ConfigKey.oneOf("clean.text.conflicting-labels",
+                "one cleaned text under different labels: quarantine every such row, or keep (deduplication keeps the first id)",
+                "quarantine", "keep"));
         add(ConfigKey.range("clean.text.shingle-size", INT, 1, 16, "characters per shingle for near-duplicate detection"));
         add(ConfigKey.range("clean.text.minhash-bands", INT, 1, 64, "LSH bands: more bands find more near duplicates"));
         add(ConfigKey.range("clean.text.minhash-rows", INT, 1, 32, "min-hashes per band: more rows make buckets stricter"));

@@ -145,4 +145,26 @@ public final class Fs {
             throw new UncheckedIOException("cannot create " + dir, e);
         }
     }
+
+    /** A file, or a directory holding at least one file that is not hidden (no "." or "_" name on its path). */
+    public static boolean hasDataFiles(String p) {
+        Path root = path(p);
+        try {
+            FileSystem fs = fs(root);
+            if (fs.getFileStatus(root).isFile()) {
+                return true;
+            }
+            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(root, true);
+            String base = fs.makeQualified(root).toUri().getPath();
+            while (it.hasNext()) {
+                String rel = it.next().getPath().toUri().getPath().substring(base.length());
+                if (java.util.Arrays.stream(rel.split("/")).noneMatch(n -> n.startsWith(".") || n.startsWith("_"))) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + p, e);
+        }
+    }
 }

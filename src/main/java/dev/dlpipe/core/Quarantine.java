@@ -38,4 +38,21 @@ public final class Quarantine {
             rejected.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out(DIR));
         }
     }
+
+    /**
+     * Rows whose id another row has too. They are kept (only the user knows which is right), but ids key the split
+     * and every augmentation draw, so the count goes into the manifest and the log says it with an example.
+     */
+    public static long duplicateIds(Dataset<Row> kept, String stage) {
+        Dataset<Row> dups = kept.groupBy("id").count().filter(org.apache.spark.sql.functions.col("count").gt(1));
+        Row sum = dups.agg(org.apache.spark.sql.functions.sum("count"), org.apache.spark.sql.functions.first("id"))
+                .first();
+        long rows = sum.isNullAt(0) ? 0 : sum.getLong(0);
+        if (rows > 0) {
+            org.slf4j.LoggerFactory.getLogger(Quarantine.class).warn("[{}] {} rows share their id with another row "
+                    + "(e.g. '{}'): ids should be unique, they decide the split and the augmentation draws", stage, rows,
+                    sum.get(1));
+        }
+        return rows;
+    }
 }

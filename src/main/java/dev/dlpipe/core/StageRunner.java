@@ -41,7 +41,8 @@ public final class StageRunner {
         LOG.info("[{}] started: inputs {} -> {}", stage.name(), qualifiedInputs, out.target());
         StageResult result;
         try {
-            result = stage.run(new StageContext(spark, config, List.copyOf(qualifiedInputs), out.staging(), out.target()));
+            result = stage.run(new StageContext(spark, config, List.copyOf(qualifiedInputs), out.staging(), out.target(),
+                    fingerprints.stream().map(f -> String.valueOf(f.get("sha256"))).toList()));
             result.counts().reconcile(stage.name());
             double wall = (System.nanoTime() - t0) / 1e9;
             Fs.writeString(Fs.child(out.staging(), MANIFEST),
@@ -71,6 +72,9 @@ public final class StageRunner {
         for (String input : inputs) {
             if (!Fs.exists(input)) {
                 throw new UserError(stage + ": input path does not exist: " + input);
+            }
+            if (!Fs.hasDataFiles(input)) { // else Spark's UNABLE_TO_INFER_SCHEMA, without the path
+                throw new UserError(stage + ": input " + input + " is an empty directory (no data files in it)");
             }
         }
     }

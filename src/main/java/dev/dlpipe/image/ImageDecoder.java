@@ -16,11 +16,23 @@ public final class ImageDecoder {
     public static final String TRUNCATED = "truncated_pixels";
     public static final String UNDECODABLE = "undecodable_image";
     public static final String BAD_SHAPE = "bad_shape";
+    public static final String TOO_LARGE = "too_large";
+    /** 8192 x 8192: far above any training input, far below what exhausts an executor's heap. */
+    public static final long DEFAULT_MAX_PIXELS = 8192L * 8192L;
 
     private ImageDecoder() {
     }
 
     public static Pixels decode(String format, byte[] data, int height, int width, int channels)
+            throws ImageDecodeException {
+        return decode(format, data, height, width, channels, DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * {@code maxPixels}: an image with more pixels is refused ({@code too_large}) from its header, before any
+     * pixel is decoded; a 1.5 MB PNG of 40000 x 40000 would otherwise need 19 GB of floats and kill the job.
+     */
+    public static Pixels decode(String format, byte[] data, int height, int width, int channels, long maxPixels)
             throws ImageDecodeException {
         if (data == null || data.length == 0) {
             throw new ImageDecodeException(EMPTY, "no image bytes");
@@ -28,9 +40,12 @@ public final class ImageDecoder {
         String f = format == null ? "" : format.toLowerCase(java.util.Locale.ROOT);
         switch (f) {
             case "raw":
+                if ((long) height * width > maxPixels) {
+                    throw tooLarge(height, width, maxPixels);
+                }
                 return raw(data, height, width, channels);
             case "png": case "jpeg": case "jpg": case "bmp": case "gif":
-                return encoded(data);
+                return encoded(data, maxPixels);
             default:
                 throw new ImageDecodeException(UNKNOWN_FORMAT, "format '" + format + "'");
         }
@@ -52,10 +67,30 @@ public final class ImageDecoder {
         return new Pixels(height, width, channels, px);
     }
 
-    private static Pixels encoded(byte[] data) throws ImageDecodeException {
+    private static ImageDecodeException tooLarge(long h, long w, long maxPixels) {
+        return new ImageDecodeException(TOO_LARGE, w + "x" + h + " = " + (w * h) + " pixels, over clean.image.max-pixels ("
+                + maxPixels + ")");
+    }
+
+    private static Pixels encoded(byte[] data, long maxPixels) throws ImageDecodeException {
         BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(data));
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(data))) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new ImageDecodeException(UNDECODABLE, "no image reader recognises these " + data.length + " bytes");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long w = reader.getWidth(0);
+                long h = reader.getHeight(0);
+                if (w * h > maxPixels) { // from the header: nothing decoded yet
+                    throw tooLarge(h, w, maxPixels);
+                }
+                img = reader.read(0);
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
             throw new ImageDecodeException(UNDECODABLE, String.valueOf(e.getMessage()));
         }

@@ -166,6 +166,7 @@ public final class CleanTabularStage implements Stage {
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("rows_per_split", perSplit);
             metrics.put("features", stats.layout().size());
+            metrics.put("rows_with_duplicate_id", Quarantine.duplicateIds(written, "clean"));
             if (labels.names() != null) {
                 metrics.put("labels", labels.names());
             }

@@ -116,8 +116,10 @@ public final class CleanTextStage implements Stage {
                         concat(lit("cleaned length "), length(col("clean_text")).cast("string")));
         // The same cleaned text under different labels: neither label can be trusted, and deduplication would
         // keep one of them at random. All such rows go to quarantine, naming the labels.
-        Column labelsOfText = array_sort(collect_set(when(col(Quarantine.REASON).isNull(), col("label")))
-                .over(Window.partitionBy("clean_text")));
+        Column labelsOfText = ctx.config().string("clean.text.conflicting-labels").equals("keep")
+                ? array().cast("array<string>")
+                : array_sort(collect_set(when(col(Quarantine.REASON).isNull(), col("label")))
+                        .over(Window.partitionBy("clean_text")));
         // Spark refuses queries on raw JSON that reference only the corrupt-record column; persisting first is
         // the documented way, and every later step reads this dataset anyway.
         Dataset<Row> rows = raw.withColumn("clean_text", cleanText(col("text"), s))
@@ -184,6 +186,7 @@ public final class CleanTextStage implements Stage {
             metrics.put("rows_per_split", perSplit);
             metrics.put("labels", labels);
             metrics.put("exact_duplicates", exact);
+            metrics.put("rows_with_duplicate_id", Quarantine.duplicateIds(written, "clean"));
             metrics.put("near_duplicates", near);
             Row len = written.agg(avg(length(col("text"))), max(length(col("text")))).first();
             metrics.put("mean_length", len.isNullAt(0) ? 0 : Math.round(len.getDouble(0) * 10) / 10.0);

@@ -90,6 +90,19 @@ public final class TrainStage implements Stage {
         }
     }
 
+    /** A checkpoint trained on other data cannot continue on this pack: its epochs counted other minibatches. */
+    static void checkSameData(Checkpoints.Loaded resumed, String sha256, String input) {
+        Object then = resumed.state().get("input_sha256");
+        if (then == null) {
+            throw new UserError("--resume: checkpoint " + resumed.path() + " does not record which packed data it was"
+                    + " trained on (made by an older dlpipe); start without --resume");
+        }
+        if (!then.equals(sha256)) {
+            throw new UserError("--resume: checkpoint " + resumed.path() + " was trained on other data (pack SHA-256 "
+                    + then + "), not on " + input + " (" + sha256 + "); use the same pack or start without --resume");
+        }
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> map(Object o) {
         return (Map<String, Object>) o;
@@ -134,6 +147,7 @@ public final class TrainStage implements Stage {
         Checkpoints.Loaded resumed = s.resume() ? checkpoints.latest() : null;
         if (resumed != null) {
             checkSameConfig(resumed, trainConfig);
+            checkSameData(resumed, ctx.inputSha256(0), ctx.input(0));
             net = resumed.network();
             rules = EpochRules.State.fromMap(map(resumed.state().get("rules")));
             for (Object line : (List<?>) resumed.state().get("history")) {
@@ -196,6 +210,7 @@ public final class TrainStage implements Stage {
             state.put("rules", rules.toMap());
             state.put("history", history);
             state.put("train_config", trainConfig);
+            state.put("input_sha256", ctx.inputSha256(0));
             String written = checkpoints.write(epoch, trainer.network(), state, rules.bestEpoch());
             ranEpochs++;
             LOG.info("[train] epoch {}/{}: lr {}, {} samples/s, train loss {} / accuracy {}, val loss {} / accuracy {}, "

@@ -119,4 +119,22 @@ class LabelValidationTest {
         assertEquals("y='yes' is not a whole number", details.get("t"), "a typo among numbers is not a new class");
     }
 
+
+    /** Null ids used to pass clean and crash pack with a NullPointerException. */
+    @Test
+    void nullIdsAreQuarantined() {
+        Dataset<Row> d = images.withColumn("id", when(col("id").endsWith("5"), lit(null).cast("string"))
+                .otherwise(col("id")));
+        StageReport r = clean(d, "nullids");
+        assertEquals(images.filter(col("id").endsWith("5")).count(), r.counts().quarantined().get("missing_id"));
+    }
+
+    @Test
+    void anEmptyInputDirectoryIsNamed() throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty-input"));
+        Files.writeString(empty.resolve("_SUCCESS"), "");
+        UserError e = assertThrows(UserError.class, () -> StageRunner.run(new CleanImagesStage(), spark,
+                TestSpark.config(), List.of(empty.toString()), dir.resolve("never").toString()));
+        assertEquals("clean: input " + empty + " is an empty directory (no data files in it)", e.getMessage());
+    }
 }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -104,5 +105,32 @@ class ConfigLoaderTest {
         // pipeline.input is relative to the project root; validate the file with the input pointed there
         assertNotNull(ConfigLoader.load(List.of(root.resolve("pipelines/quickstart.yaml")),
                 List.of("pipeline.input=" + root.resolve("sample-data/images/images.parquet"))));
+    }
+
+    @Test
+    void duplicateKeysInOneFileAreAnErrorNotLastWins() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("dup");
+        java.nio.file.Path twice = java.nio.file.Files.writeString(dir.resolve("twice.yaml"),
+                "train:\n  epochs: 3\n  epochs: 30\n");
+        ConfigException e = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(twice), List.of()));
+        assertTrue(e.getMessage().startsWith(twice + ": invalid YAML at line 3: Duplicate field 'epochs'"), e.getMessage());
+        java.nio.file.Path mixed = java.nio.file.Files.writeString(dir.resolve("mixed.yaml"),
+                "train:\n  epochs: 3\ntrain.epochs: 4\n");
+        e = assertThrows(ConfigException.class, () -> ConfigLoader.load(List.of(mixed), List.of()));
+        assertEquals("config key 'train.epochs' is set twice in " + mixed, e.getMessage());
+        // across layers, later still wins: that is what layers are for
+        assertEquals(5, ConfigLoader.load(List.of(), List.of("train.epochs=4", "train.epochs=5")).integer("train.epochs"));
+    }
+
+    @Test
+    void secretsAreRedactedWhereverConfigIsWrittenButStagesSeeThem() {
+        Config c = ConfigLoader.load(List.of(), List.of("spark.conf.spark.authenticate.secret=hunter2",
+                "spark.conf.spark.hadoop.fs.s3a.secret.key=abc", "spark.conf.spark.executor.memory=4g"));
+        Map<?, ?> conf = (Map<?, ?>) c.asMap().get("spark.conf");
+        assertEquals(Config.REDACTED, conf.get("spark.authenticate.secret"));
+        assertEquals(Config.REDACTED, conf.get("spark.hadoop.fs.s3a.secret.key"));
+        assertEquals("4g", conf.get("spark.executor.memory"));
+        assertFalse(c.asMap().toString().contains("hunter2"));
+        assertEquals("hunter2", c.map("spark.conf").get("spark.authenticate.secret"), "Spark still gets the secret");
     }
 }

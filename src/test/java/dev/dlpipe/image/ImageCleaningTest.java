@@ -97,4 +97,26 @@ class ImageCleaningTest {
         java.util.Arrays.fill(a, v);
         return a;
     }
+
+    /** A 40000 x 40000 PNG header on a few bytes: refused from the header, before any pixel memory is allocated. */
+    @Test
+    void aPixelBombIsRefusedFromItsHeader() throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(1, 1, java.awt.image.BufferedImage.TYPE_BYTE_GRAY),
+                "png", out);
+        byte[] png = out.toByteArray();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(png);
+        b.putInt(16, 40_000).putInt(20, 40_000); // IHDR width and height
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        b.putInt(29, (int) crc.getValue());
+        long t0 = System.nanoTime();
+        ImageDecodeException e = assertThrows(ImageDecodeException.class,
+                () -> ImageDecoder.decode("png", png, 0, 0, 0, 67_108_864));
+        assertEquals(ImageDecoder.TOO_LARGE, e.reason());
+        assertEquals("40000x40000 = 1600000000 pixels, over clean.image.max-pixels (67108864)", e.getMessage());
+        assertTrue((System.nanoTime() - t0) / 1e9 < 5, "nothing decoded");
+        assertEquals(ImageDecoder.TOO_LARGE, assertThrows(ImageDecodeException.class,
+                () -> ImageDecoder.decode("raw", new byte[4], 10_000, 10_000, 1, 1_000_000)).reason());
+    }
 }
