@@ -5,10 +5,8 @@ import dev.dlpipe.load.EpochIterator;
 import dev.dlpipe.load.ParquetBlocks;
 import dev.dlpipe.load.ShardIndex;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,18 +65,8 @@ public final class LoaderMemoryBenchmark {
     }
 
     private static long[] measure(Path parquet, long maxRows, String heap) throws Exception {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx" + heap);
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens") || arg.startsWith("-D")) {
-                cmd.add(arg); // same module opens and native cache as this JVM
-            }
-        }
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(dev.dlpipe.cli.Main.class.getName());
-        cmd.addAll(List.of("bench", "loader-memory-child", "--dir", parquet.toString(), "--max-rows", String.valueOf(maxRows)));
+        List<String> cmd = ChildJvm.command(heap, List.of("bench", "loader-memory-child", "--dir", parquet.toString(),
+                "--max-rows", String.valueOf(maxRows)));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes());
         int code = p.waitFor();

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /** {@code dlpipe bench ...}: measurements that print the figure and its baseline side by side. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
         subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class,
-            BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class, BenchCommand.Train.class})
+            BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class, BenchCommand.Train.class,
+            BenchCommand.Attacks.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -39,6 +40,19 @@ public final class BenchCommand {
             } finally {
                 spark.stop();
             }
+        }
+    }
+
+    @Command(name = "attacks", mixinStandardHelpOptions = true,
+            description = "Corrupt, hostile and careless inputs against every stage, each in its own JVM with a timeout:"
+                    + " exit code, the one-line error, row reconciliation and data safety per case (docs/benchmarks.md).")
+    static final class Attacks extends Bench {
+        @Option(names = "--timeout", defaultValue = "300", description = "seconds before a case counts as hung (default ${DEFAULT-VALUE})")
+        long timeout;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
+            return dev.dlpipe.bench.AttackCorpus.run(spark, config, work, timeout);
         }
     }
 

@@ -7,11 +7,8 @@ import dev.dlpipe.core.UserError;
 import dev.dlpipe.image.TensorSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.ObjectOutputStream;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -24,29 +21,6 @@ class ModelZipCheckTest {
         TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=8",
                 "train.hidden-layers=1")));
         return Models.bytes(new Network(ModelFactory.create(s, new TensorSpec(1, 4, 4, "unit", 3))));
-    }
-
-    /** A JDK-only object graph whose deserialization doubles in cost per level (nested HashSets). */
-    static byte[] slowObjectGraph(int depth) throws Exception {
-        Set<Object> root = new HashSet<>();
-        Set<Object> s1 = root;
-        Set<Object> s2 = new HashSet<>();
-        for (int i = 0; i < depth; i++) {
-            Set<Object> t1 = new HashSet<>();
-            Set<Object> t2 = new HashSet<>();
-            t1.add("x" + i);
-            s1.add(t1);
-            s1.add(t2);
-            s2.add(t1);
-            s2.add(t2);
-            s1 = t1;
-            s2 = t2;
-        }
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
-            out.writeObject(root);
-        }
-        return bytes.toByteArray();
     }
 
     /** {@code zip} with one more entry. */
@@ -66,7 +40,7 @@ class ModelZipCheckTest {
 
     @Test
     void aPreprocessorEntryIsRefusedByNameBeforeDeserialization() throws Exception {
-        byte[] hostile = withEntry(realModel(), "preprocessor.bin", slowObjectGraph(28));
+        byte[] hostile = withEntry(realModel(), "preprocessor.bin", dev.dlpipe.bench.AttackCorpus.slowObjectGraph(28));
         UserError e = assertTimeoutPreemptively(Duration.ofSeconds(10),
                 () -> assertThrows(UserError.class, () -> Models.fromBytes(hostile, "evil/model.zip")));
         assertTrue(e.getMessage().startsWith("evil/model.zip: model zip holds an entry 'preprocessor.bin' that dlpipe"
