@@ -5,7 +5,7 @@ import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import dev.dlpipe.image.ImageAugmenter;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -8,7 +8,7 @@ import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.StageRunner;
 import dev.dlpipe.image.ImageAugmenter;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.sampledata.ImageSetWriter;
 import java.util.LinkedHashMap;
 import java.util.List;

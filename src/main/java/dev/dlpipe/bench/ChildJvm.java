@@ -10,11 +10,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs {@code dlpipe ARGS} in a fresh JVM with this JVM's module opens, native cache and class path: for
+ * Runs the CLI entry point in a fresh JVM with this JVM's module opens, native cache and class path: for
  * measurements that need a process of their own (peak RSS) and for cases that may hang or die (killed at the
  * timeout, so one bad case cannot stop a benchmark).
  */
 public final class ChildJvm {
+
+    /** The main class to run: the CLI's, named here as a string so that bench does not depend on cli. */
+    static final String MAIN = "dev.dlpipe.cli.Main";
 
     /** How the child ended; {@code timedOut}: it was killed after the timeout. */
     public record Result(int exitCode, String stdout, String stderr, double seconds, boolean timedOut) {
@@ -34,7 +37,7 @@ public final class ChildJvm {
         }
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
-        cmd.add(dev.dlpipe.cli.Main.class.getName());
+        cmd.add(MAIN);
         cmd.addAll(mainArgs);
         return cmd;
     }

@@ -1,6 +1,6 @@
 package dev.dlpipe.bench;
 
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.load.BatchPolicy;
 import dev.dlpipe.load.ConcatBlocks;
 import dev.dlpipe.load.EpochIterator;

@@ -46,7 +46,7 @@ public final class LoaderMemoryBenchmark {
             throws Exception {
         Path parquet = Path.of(work, "loaders-" + rows + "-rg" + rowGroupMb, "parquet");
         if (!Files.isDirectory(parquet)) {
-            throw new dev.dlpipe.core.UserError(parquet + " does not exist: run ./run bench loaders --rows " + rows
+            throw new dev.dlpipe.UserError(parquet + " does not exist: run ./run bench loaders --rows " + rows
                     + " --row-group-mb " + rowGroupMb + " first");
         }
         long dataBytes = ShardIndex.of(parquet.toString()).bytes();

@@ -4,7 +4,7 @@ import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.StageRunner;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.load.BatchPolicy;
 import dev.dlpipe.load.EpochIterator;
 import dev.dlpipe.load.ParquetBlocks;

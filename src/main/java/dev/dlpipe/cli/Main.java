@@ -1,7 +1,7 @@
 package dev.dlpipe.cli;
 
 import dev.dlpipe.core.BuildInfo;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import dev.dlpipe.pipeline.Stages;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

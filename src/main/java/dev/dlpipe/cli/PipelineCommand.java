@@ -35,7 +35,7 @@ public final class PipelineCommand {
         @Override
         public Integer call() {
             if (!file.toFile().isFile()) {
-                throw new dev.dlpipe.core.UserError("pipeline file not found: " + file);
+                throw new dev.dlpipe.UserError("pipeline file not found: " + file);
             }
             Config config = configOptions.load(List.of(file));
             PipelinePlan plan = PipelinePlan.of(config); // a bad plan fails here, before Spark starts
@@ -75,7 +75,7 @@ public final class PipelineCommand {
         public Integer call() {
             String runJson = run.endsWith(".json") ? run : Fs.child(run, RunReport.RUN_JSON);
             if (!Fs.exists(runJson)) {
-                throw new dev.dlpipe.core.UserError(runJson + " not found: not the run directory of a finished pipeline");
+                throw new dev.dlpipe.UserError(runJson + " not found: not the run directory of a finished pipeline");
             }
             System.out.print(RunSummary.ofRunJson(Json.readMap(Fs.readString(runJson))));
             return 0;

@@ -41,12 +41,12 @@ public final class StageCommand implements Callable<Integer> {
             return 0;
         }
         if (inputs == null || output == null) {
-            throw new dev.dlpipe.core.UserError(stage + " needs " + (inputs == null ? "--input" : "--output")
+            throw new dev.dlpipe.UserError(stage + " needs " + (inputs == null ? "--input" : "--output")
                     + "; see dlpipe " + stage + " --help");
         }
         int expected = Math.max(1, Stages.upstream(stage).size());
         if (inputs.size() != expected) {
-            throw new dev.dlpipe.core.UserError(stage + " takes " + expected + " --input path(s), got " + inputs.size()
+            throw new dev.dlpipe.UserError(stage + " takes " + expected + " --input path(s), got " + inputs.size()
                     + "; see dlpipe " + stage + " --help");
         }
         StageRunner.checkInputs(stage, inputs);

@@ -1,5 +1,6 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.model.Int8Quantizer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.dlpipe.compress;
 
-import dev.dlpipe.export.onnx.OnnxRuntimeModel;
+import dev.dlpipe.onnx.OnnxRuntimeModel;
 import dev.dlpipe.train.Network;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.dlpipe.core;
 
+import dev.dlpipe.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

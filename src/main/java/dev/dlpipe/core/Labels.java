@@ -2,6 +2,7 @@ package dev.dlpipe.core;
 
 import static org.apache.spark.sql.functions.*;
 
+import dev.dlpipe.UserError;
 import dev.dlpipe.config.Config;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.dlpipe.core;
 
+import dev.dlpipe.UserError;
 import dev.dlpipe.config.Config;
 import java.time.Instant;
 import java.util.ArrayList;

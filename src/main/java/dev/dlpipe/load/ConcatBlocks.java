@@ -1,6 +1,6 @@
 package dev.dlpipe.load;
 
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +17,7 @@ public final class ConcatBlocks implements EpochIterator.Blocks {
         this.parts = List.copyOf(parts);
         for (int p = 0; p < parts.size(); p++) {
             if (!parts.get(p).spec().equals(parts.get(0).spec())) {
-                throw new dev.dlpipe.core.UserError("shard " + p + " has tensor spec " + parts.get(p).spec()
+                throw new dev.dlpipe.UserError("shard " + p + " has tensor spec " + parts.get(p).spec()
                         + ", shard 0 has " + parts.get(0).spec());
             }
             for (int b = 0; b < parts.get(p).count(); b++) {

@@ -1,6 +1,6 @@
 package dev.dlpipe.load;
 
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -3,8 +3,8 @@ package dev.dlpipe.load;
 import static org.bytedeco.hdf5.global.hdf5.*;
 
 import dev.dlpipe.config.ConfigLoader;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.UserError;
+import dev.dlpipe.tensor.TensorSpec;
 import java.io.Closeable;
 import java.io.File;
 import org.bytedeco.hdf5.DSetAccPropList;

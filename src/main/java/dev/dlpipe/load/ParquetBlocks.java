@@ -1,6 +1,6 @@
 package dev.dlpipe.load;
 
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -16,7 +16,7 @@ public final class ParquetBlocks implements EpochIterator.Blocks {
 
     public ParquetBlocks(ShardIndex index) {
         if (index.shards().isEmpty()) {
-            throw new dev.dlpipe.core.UserError("no tensor shards in " + index.dir());
+            throw new dev.dlpipe.UserError("no tensor shards in " + index.dir());
         }
         this.index = index;
         this.readers = new TensorShardReader[index.shards().size()];

@@ -37,7 +37,7 @@ public final class ParquetMinibatchLoader implements DataSetLoader {
     static void requireFinite(float[] features, long rowLength, String ref) {
         for (int i = 0; i < features.length; i++) {
             if (!Float.isFinite(features[i])) {
-                throw new dev.dlpipe.core.UserError(ref + ": row " + (i / rowLength) + " of this minibatch has a non-finite"
+                throw new dev.dlpipe.UserError(ref + ": row " + (i / rowLength) + " of this minibatch has a non-finite"
                         + " feature (" + features[i] + " at index " + (i % rowLength) + "); clean the data or drop the row");
             }
         }

@@ -1,8 +1,8 @@
 package dev.dlpipe.load;
 
 import dev.dlpipe.core.Fs;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.UserError;
+import dev.dlpipe.tensor.TensorSpec;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

@@ -2,9 +2,9 @@ package dev.dlpipe.load;
 
 import dev.dlpipe.config.ConfigLoader;
 import dev.dlpipe.core.Fs;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.image.TensorSpec;
-import dev.dlpipe.pack.TensorShardFormat;
+import dev.dlpipe.UserError;
+import dev.dlpipe.tensor.TensorSpec;
+import dev.dlpipe.tensor.TensorShardFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

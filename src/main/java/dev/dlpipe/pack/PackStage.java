@@ -8,7 +8,7 @@ import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.load.ShardIndex;
 import java.io.IOException;
 import java.util.Iterator;
@@ -47,11 +47,11 @@ public final class PackStage implements Stage {
         int shards = ctx.config().integer("pack.shards");
         List<String> formats = ctx.config().list("pack.formats");
         if (formats.contains("hdf5") && !dev.dlpipe.config.ConfigLoader.isLocal(ctx.output())) {
-            throw new dev.dlpipe.core.UserError("pack.formats includes hdf5, which libhdf5 writes to local files only; "
+            throw new dev.dlpipe.UserError("pack.formats includes hdf5, which libhdf5 writes to local files only; "
                     + "the output " + ctx.output() + " is not local");
         }
         if (!formats.contains("parquet")) {
-            throw new dev.dlpipe.core.UserError("config key 'pack.formats' (" + ctx.config().origin("pack.formats")
+            throw new dev.dlpipe.UserError("config key 'pack.formats' (" + ctx.config().origin("pack.formats")
                     + ") must include parquet: training and scoring read it");
         }
         long rowGroupBytes = ctx.config().integer("pack.row-group-mb") * 1024L * 1024L;

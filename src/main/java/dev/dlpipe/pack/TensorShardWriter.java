@@ -1,7 +1,8 @@
 package dev.dlpipe.pack;
 
+import dev.dlpipe.tensor.TensorShardFormat;
 import dev.dlpipe.core.Fs;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

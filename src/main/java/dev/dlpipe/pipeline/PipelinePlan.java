@@ -4,7 +4,7 @@ import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.OutputGuard;
 import dev.dlpipe.core.StageRunner;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;

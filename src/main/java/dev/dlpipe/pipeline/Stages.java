@@ -35,7 +35,7 @@ public final class Stages {
             }
         }
         if (!dataKind.equals("image") && Stages.ORDER.indexOf(name) > Stages.ORDER.indexOf("augment")) {
-            throw new dev.dlpipe.core.UserError("the " + name + " stage handles image data only so far; "
+            throw new dev.dlpipe.UserError("the " + name + " stage handles image data only so far; "
                     + "pipeline.data-kind is " + dataKind + " (text and tabular pipelines end after augment)");
         }
         switch (name) {

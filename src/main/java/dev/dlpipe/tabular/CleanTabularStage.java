@@ -10,7 +10,7 @@ import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

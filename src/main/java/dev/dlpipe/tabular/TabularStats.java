@@ -2,7 +2,7 @@ package dev.dlpipe.tabular;
 
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.dlpipe.train;
 
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.dlpipe.train;
 
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.dataset.api.DataSet;

@@ -1,6 +1,6 @@
 package dev.dlpipe.train;
 
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;

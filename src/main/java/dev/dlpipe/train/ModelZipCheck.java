@@ -1,6 +1,6 @@
 package dev.dlpipe.train;
 
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;

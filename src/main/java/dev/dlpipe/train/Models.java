@@ -1,7 +1,7 @@
 package dev.dlpipe.train;
 
 import dev.dlpipe.core.Fs;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,6 +1,6 @@
 package dev.dlpipe.train;
 
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

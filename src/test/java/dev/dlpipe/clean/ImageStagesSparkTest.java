@@ -91,7 +91,7 @@ class ImageStagesSparkTest {
         Dataset<Row> clean = spark.read().parquet(dir.resolve("c/data").toString());
         // the same rows in 7 partitions instead of 1-2: augmentation must not care
         clean.repartition(7).write().parquet(dir.resolve("c7/data").toString());
-        dev.dlpipe.image.TensorSpec.readFrom(dir.resolve("c").toString()).writeTo(dir.resolve("c7").toString());
+        dev.dlpipe.tensor.TensorSpec.readFrom(dir.resolve("c").toString()).writeTo(dir.resolve("c7").toString());
 
         StageReport a = StageRunner.run(new AugmentImagesStage(), spark, config, List.of(dir.resolve("c").toString()),
                 dir.resolve("a1").toString());

@@ -7,7 +7,7 @@ import dev.dlpipe.TestSpark;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.StageRunner;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import dev.dlpipe.sampledata.ImageSetWriter;
 import dev.dlpipe.tabular.CleanTabularStage;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package dev.dlpipe.compress;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.dlpipe.model.Int8Quantizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -75,7 +76,7 @@ class CompressionMathTest {
         org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = (org.deeplearning4j.nn.multilayer.MultiLayerNetwork)
                 dev.dlpipe.train.ModelFactory.create(dev.dlpipe.train.TrainSettings.from(dev.dlpipe.config.ConfigLoader
                         .load(java.util.List.of(), java.util.List.of("train.hidden-units=16", "train.hidden-layers=1"))),
-                        new dev.dlpipe.image.TensorSpec(1, 4, 4, "unit", 3));
+                        new dev.dlpipe.tensor.TensorSpec(1, 4, 4, "unit", 3));
         MagnitudePruner.prune(net.paramTable(), MagnitudePruner.thresholds(net.paramTable(), 0.5, false));
         PruningMask mask = PruningMask.ofNonZero(net.paramTable());
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();

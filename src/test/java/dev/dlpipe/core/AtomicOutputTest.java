@@ -2,6 +2,7 @@ package dev.dlpipe.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.dlpipe.UserError;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,6 +2,7 @@ package dev.dlpipe.core;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.dlpipe.UserError;
 import dev.dlpipe.cli.Main;
 import java.nio.file.Files;
 import java.nio.file.Path;

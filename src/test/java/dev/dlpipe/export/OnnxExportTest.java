@@ -3,9 +3,9 @@ package dev.dlpipe.export;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.dlpipe.config.ConfigLoader;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.export.onnx.OnnxExporter;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.UserError;
+import dev.dlpipe.onnx.OnnxExporter;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.train.ModelFactory;
 import dev.dlpipe.train.Network;
 import dev.dlpipe.train.TrainSettings;

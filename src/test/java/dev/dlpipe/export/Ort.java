@@ -1,6 +1,6 @@
 package dev.dlpipe.export;
 
-import dev.dlpipe.export.onnx.OnnxRuntimeModel;
+import dev.dlpipe.onnx.OnnxRuntimeModel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Runs an exported model in ONNX Runtime (Java) for the tests. */

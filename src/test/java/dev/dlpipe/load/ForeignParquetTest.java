@@ -4,9 +4,9 @@ import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.dlpipe.TestSpark;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.image.TensorSpec;
-import dev.dlpipe.pack.TensorShardFormat;
+import dev.dlpipe.UserError;
+import dev.dlpipe.tensor.TensorSpec;
+import dev.dlpipe.tensor.TensorShardFormat;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;

@@ -2,8 +2,8 @@ package dev.dlpipe.load;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.UserError;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.pack.TensorShardWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

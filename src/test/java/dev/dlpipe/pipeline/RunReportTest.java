@@ -92,7 +92,7 @@ class RunReportTest {
     @Test
     void wrongNumberOfClassNamesIsAnErrorNamingTheKey() {
         Config config = ConfigLoader.load(List.of(), List.of("pipeline.class-names=[a, b]"));
-        var e = assertThrows(dev.dlpipe.core.UserError.class, () -> dev.dlpipe.core.ClassNames.of(config, 3));
+        var e = assertThrows(dev.dlpipe.UserError.class, () -> dev.dlpipe.core.ClassNames.of(config, 3));
         assertTrue(e.getMessage().startsWith("pipeline.class-names (--set pipeline.class-names) names 2 classes, but the data has 3"),
                 e.getMessage());
     }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.dlpipe.TestSpark;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.StageReport;
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import dev.dlpipe.core.StageRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;

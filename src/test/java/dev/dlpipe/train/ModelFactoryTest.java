@@ -3,7 +3,7 @@ package dev.dlpipe.train;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.dlpipe.config.ConfigLoader;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -3,8 +3,8 @@ package dev.dlpipe.train;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.dlpipe.config.ConfigLoader;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.UserError;
+import dev.dlpipe.tensor.TensorSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import dev.dlpipe.compress.Int8ModelFile;
 import dev.dlpipe.compress.MagnitudePruner;
 import dev.dlpipe.config.ConfigLoader;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;

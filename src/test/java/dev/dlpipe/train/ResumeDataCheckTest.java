@@ -2,7 +2,7 @@ package dev.dlpipe.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.dlpipe.core.UserError;
+import dev.dlpipe.UserError;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import dev.dlpipe.TestSpark;
 import dev.dlpipe.config.ConfigLoader;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -107,7 +107,7 @@ class TrainerFailureTest {
         Exception e = dev.dlpipe.ExpectedErrors.quietly("training diverges on inputs of 3e38",
                 () -> assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(Exception.class,
                         () -> trainer.fitEpoch(jsc.parallelize(refs, 2), huge, 3))));
-        dev.dlpipe.core.UserError user = dev.dlpipe.cli.Main.userError(e);
+        dev.dlpipe.UserError user = dev.dlpipe.cli.Main.userError(e);
         assertNotNull(user, "a user error the CLI prints in one line: " + e);
         assertTrue(user.getMessage().startsWith("training diverged: the loss became ") && user.getMessage()
                 .contains(" in epoch 3 at a worker's minibatch 1 (8 rows)"), user.getMessage());
@@ -116,7 +116,7 @@ class TrainerFailureTest {
     @Test
     void theLoaderRefusesNonFiniteFeaturesNamingTheMinibatch() {
         dev.dlpipe.load.ParquetMinibatchLoaderAccess.requireFinite(new float[] {1, 2, 3, 4}, 2, "s#rg=0");
-        var e = assertThrows(dev.dlpipe.core.UserError.class, () -> dev.dlpipe.load.ParquetMinibatchLoaderAccess
+        var e = assertThrows(dev.dlpipe.UserError.class, () -> dev.dlpipe.load.ParquetMinibatchLoaderAccess
                 .requireFinite(new float[] {1, 2, 3, Float.NaN}, 2, "file:/p/part-0.parquet#rg=0,from=0,n=2"));
         assertEquals("file:/p/part-0.parquet#rg=0,from=0,n=2: row 1 of this minibatch has a non-finite feature (NaN at"
                 + " index 1); clean the data or drop the row", e.getMessage());

@@ -1,5 +1,6 @@
-package dev.dlpipe.export.onnx;
+package dev.dlpipe.onnx;
 
+import dev.dlpipe.onnx.OnnxExporter;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;

@@ -1,4 +1,4 @@
-package dev.dlpipe.image;
+package dev.dlpipe.tensor;
 
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
@@ -49,7 +49,7 @@ public record TensorSpec(int channels, int height, int width, String normalize, 
     public static TensorSpec readFrom(String dir) {
         String file = Fs.child(dir, FILE);
         if (!Fs.exists(file)) {
-            throw new dev.dlpipe.core.UserError(file + " is missing: the input is not an output of the clean stage");
+            throw new dev.dlpipe.UserError(file + " is missing: the input is not an output of the clean stage");
         }
         return fromMap(Json.readMap(Fs.readString(file)));
     }

@@ -1,6 +1,6 @@
-package dev.dlpipe.pack;
+package dev.dlpipe.tensor;
 
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.tensor.TensorSpec;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.parquet.schema.MessageType;
@@ -42,15 +42,15 @@ public final class TensorShardFormat {
         String shape = footer.get(SHAPE);
         String classes = footer.get(NUM_CLASSES);
         if (shape == null || classes == null) {
-            throw new dev.dlpipe.core.UserError(file + ": not a dlpipe tensor shard (footer has no " + SHAPE + " / "
+            throw new dev.dlpipe.UserError(file + ": not a dlpipe tensor shard (footer has no " + SHAPE + " / "
                     + NUM_CLASSES + ")");
         }
         if (!"float32".equals(footer.getOrDefault(DTYPE, "float32"))) {
-            throw new dev.dlpipe.core.UserError(file + ": unsupported features dtype " + footer.get(DTYPE));
+            throw new dev.dlpipe.UserError(file + ": unsupported features dtype " + footer.get(DTYPE));
         }
         String[] dims = shape.split(",");
         if (dims.length != 3) {
-            throw new dev.dlpipe.core.UserError(file + ": " + SHAPE + " must be C,H,W, got " + shape);
+            throw new dev.dlpipe.UserError(file + ": " + SHAPE + " must be C,H,W, got " + shape);
         }
         return new TensorSpec(Integer.parseInt(dims[0].trim()), Integer.parseInt(dims[1].trim()),
                 Integer.parseInt(dims[2].trim()), footer.getOrDefault(NORMALIZE, "unit"), Integer.parseInt(classes.trim()));

@@ -1,4 +1,4 @@
-package dev.dlpipe.core;
+package dev.dlpipe;
 
 /**
  * A problem the user can fix (bad config, missing or corrupt input). The CLI prints its message as one line and

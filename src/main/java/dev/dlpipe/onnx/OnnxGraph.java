@@ -1,4 +1,4 @@
-package dev.dlpipe.export.onnx;
+package dev.dlpipe.onnx;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

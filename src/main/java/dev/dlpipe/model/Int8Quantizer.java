@@ -1,4 +1,4 @@
-package dev.dlpipe.compress;
+package dev.dlpipe.model;
 
 /**
  * Symmetric per-output-channel int8 quantization of a weight tensor held as a flat array in C order:

@@ -1,9 +1,9 @@
-package dev.dlpipe.export.onnx;
+package dev.dlpipe.onnx;
 
-import dev.dlpipe.compress.Int8Quantizer;
-import dev.dlpipe.core.UserError;
-import dev.dlpipe.export.onnx.OnnxGraph.Attr;
-import dev.dlpipe.image.TensorSpec;
+import dev.dlpipe.model.Int8Quantizer;
+import dev.dlpipe.UserError;
+import dev.dlpipe.onnx.OnnxGraph.Attr;
+import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.train.Network;
 import java.util.ArrayList;
 import java.util.HashMap;
