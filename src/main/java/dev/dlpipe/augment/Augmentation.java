@@ -55,7 +55,8 @@ public final class Augmentation {
         metrics.put("train_rows", training(data).count());
         metrics.put("augmented_rows", out - in);
         metrics.putAll(extraMetrics);
-        return StageResult.of(Counts.rowsWithGenerated(in, out - in, out, Map.of()), metrics);
+        return StageResult.of(Counts.rowsWithGenerated(in, out - in, out, Map.of()), metrics,
+                "+" + (out - in) + " augmented training rows");
     }
 
     /** A copy of {@code row} with some fields replaced (by name). */

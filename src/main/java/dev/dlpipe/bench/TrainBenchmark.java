@@ -10,7 +10,7 @@ import dev.dlpipe.load.EpochIterator;
 import dev.dlpipe.load.ParquetBlocks;
 import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
-import dev.dlpipe.pipeline.Stages;
+import dev.dlpipe.pipeline.PipelineStage;
 import dev.dlpipe.train.DistributedTrainer;
 import dev.dlpipe.train.ModelFactory;
 import dev.dlpipe.train.ParameterAveragingTrainer;
@@ -161,8 +161,8 @@ public final class TrainBenchmark {
         String pack = Path.of(work, "train-bench", "pack").toAbsolutePath().toString();
         if (!Fs.exists(Fs.child(pack, "_manifest.json"))) {
             String images = Path.of(System.getProperty("dlpipe.home", "."), "sample-data/images/images.parquet").toString();
-            StageRunner.run(Stages.create("clean", "image"), spark, config, List.of(images), clean);
-            StageRunner.run(Stages.create("pack", "image"), spark, config, List.of(clean), pack);
+            StageRunner.run(PipelineStage.CLEAN.create("image"), spark, config, List.of(images), clean);
+            StageRunner.run(PipelineStage.PACK.create("image"), spark, config, List.of(clean), pack);
         }
         return pack;
     }

@@ -124,7 +124,8 @@ public final class CleanImagesStage implements Stage {
             }
             new TensorSpec(settings.channels(), settings.height(), settings.width(), settings.normalize(), numClasses)
                     .writeTo(ctx.output());
-            return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics);
+            return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics,
+                    "splits " + perSplit + ", " + numClasses + " classes");
         } finally {
             decoded.unpersist();
         }

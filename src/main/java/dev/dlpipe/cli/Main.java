@@ -2,7 +2,7 @@ package dev.dlpipe.cli;
 
 import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.UserError;
-import dev.dlpipe.pipeline.Stages;
+import dev.dlpipe.pipeline.PipelineStage;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,15 +16,6 @@ import picocli.CommandLine.Model.CommandSpec;
         description = "Spark-native deep-learning pipeline: clean -> augment -> pack -> train -> compress -> export -> score.",
         subcommands = {PipelineCommand.class, SampleDataCommand.class, BenchCommand.class, ConfigReferenceCommand.class})
 public final class Main {
-
-    private static final String[] STAGE_HELP = {
-        "clean:    decode, resize and normalize images; assign splits. --input RAW_IMAGES",
-        "augment:  add augmented copies of training rows. --input CLEAN_DIR",
-        "pack:     write Parquet tensor shards per split. --input AUGMENT_OR_CLEAN_DIR",
-        "train:    distributed DL4J training (parameter averaging). --input PACK_DIR",
-        "compress: pruning + int8 quantization, evaluated. --input TRAIN_DIR --input PACK_DIR",
-        "export:   publish model.zip + int8 + manifests. --input COMPRESS_OR_TRAIN_DIR",
-        "score:    batch predictions on the test split. --input EXPORT_DIR --input PACK_DIR"};
 
     public static void main(String[] args) {
         System.exit(execute(args));
@@ -45,13 +36,12 @@ public final class Main {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new Main());
-        for (int i = 0; i < Stages.ORDER.size(); i++) {
-            String stage = Stages.ORDER.get(i);
+        for (PipelineStage stage : PipelineStage.values()) {
             CommandSpec spec = CommandSpec.forAnnotatedObject(new StageCommand());
-            spec.name(stage);
+            spec.name(stage.stageName());
             spec.mixinStandardHelpOptions(true);
-            spec.usageMessage().description(STAGE_HELP[i]);
-            cli.addSubcommand(stage, new CommandLine(spec));
+            spec.usageMessage().description(stage.stageName() + ": " + stage.help());
+            cli.addSubcommand(stage.stageName(), new CommandLine(spec));
         }
         return cli;
     }

@@ -6,7 +6,7 @@ import dev.dlpipe.core.SparkSessions;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.StageRunner;
 import dev.dlpipe.pipeline.RunSummary;
-import dev.dlpipe.pipeline.Stages;
+import dev.dlpipe.pipeline.PipelineStage;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -44,7 +44,7 @@ public final class StageCommand implements Callable<Integer> {
             throw new dev.dlpipe.UserError(stage + " needs " + (inputs == null ? "--input" : "--output")
                     + "; see dlpipe " + stage + " --help");
         }
-        int expected = Math.max(1, Stages.upstream(stage).size());
+        int expected = Math.max(1, PipelineStage.of(stage).upstream().size());
         if (inputs.size() != expected) {
             throw new dev.dlpipe.UserError(stage + " takes " + expected + " --input path(s), got " + inputs.size()
                     + "; see dlpipe " + stage + " --help");
@@ -53,7 +53,7 @@ public final class StageCommand implements Callable<Integer> {
         OutputGuard.check(stage, inputs, output, config.bool("run.force")); // before Spark starts
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {
-            StageReport report = StageRunner.run(Stages.create(stage, config.string("pipeline.data-kind")), spark, config, inputs, output);
+            StageReport report = StageRunner.run(PipelineStage.of(stage).create(config.string("pipeline.data-kind")), spark, config, inputs, output);
             System.out.print(RunSummary.table(List.of(report)));
             return 0;
         } finally {

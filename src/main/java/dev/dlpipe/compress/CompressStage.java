@@ -140,14 +140,18 @@ public final class CompressStage implements Stage {
         // the variant export publishes: pruned+int8 when quantizing, else the pruned model (students are reported only)
         Map<String, Object> last = variants.stream().filter(v -> "pruned+int8".equals(v.get("variant"))).findFirst()
                 .orElseGet(() -> variants.stream().filter(v -> v.get("file").equals(PRUNED)).findFirst().orElseThrow());
-        metrics.put("fp32_bytes", first.get("file_bytes"));
-        metrics.put("compressed_bytes", last.get("file_bytes"));
+        long fp32Bytes = ((Number) first.get("file_bytes")).longValue();
+        long compressedBytes = ((Number) last.get("file_bytes")).longValue();
+        double ratio = Evaluations.round((double) fp32Bytes / compressedBytes);
+        metrics.put("fp32_bytes", fp32Bytes);
+        metrics.put("compressed_bytes", compressedBytes);
         metrics.put("compressed_variant", last.get("variant"));
-        metrics.put("size_ratio", Evaluations.round(((Number) first.get("file_bytes")).doubleValue()
-                / ((Number) last.get("file_bytes")).doubleValue()));
+        metrics.put("size_ratio", ratio);
         metrics.put("fp32_test_accuracy", first.get("test_accuracy"));
         metrics.put("compressed_test_accuracy", last.get("test_accuracy"));
-        return StageResult.of(Counts.notApplicable(), metrics);
+        return StageResult.of(Counts.notApplicable(), metrics, fp32Bytes + " -> " + compressedBytes + " bytes (" + ratio
+                + "x, " + last.get("variant") + "), test acc " + first.get("test_accuracy") + " -> "
+                + last.get("test_accuracy"));
     }
 
     /**

@@ -55,7 +55,7 @@ public final class StageRunner {
                 LOG.debug("[{}]   slowest Spark stages: {} ({}, {} tasks) {} s", stage.name(), t.stageId(), t.name(),
                         t.tasks(), String.format("%.1f", t.millis() / 1000.0));
             }
-            return new StageReport(stage.name(), out.target(), result.counts(), result.metrics(), wall);
+            return new StageReport(stage.name(), out.target(), result.counts(), result.metrics(), result.summary(), wall);
         } catch (Exception e) {
             out.abort();
             if (e instanceof RuntimeException re) {
@@ -113,6 +113,7 @@ public final class StageRunner {
         m.put("config_origins", origins);
         m.put("counts", result.counts().toMap());
         m.put("metrics", result.metrics());
+        m.put("summary", result.summary());
         return m;
     }
 }

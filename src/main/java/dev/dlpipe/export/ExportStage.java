@@ -128,7 +128,8 @@ public final class ExportStage implements Stage {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("files", files);
         metrics.put("parameters", net.numParams());
-        return StageResult.of(Counts.notApplicable(), metrics);
+        return StageResult.of(Counts.notApplicable(), metrics, String.join(", ", files.stream()
+                .map(f -> f.get("file") + " " + f.get("bytes") + " B").toList()));
     }
 
     /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */

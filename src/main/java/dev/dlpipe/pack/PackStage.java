@@ -92,9 +92,10 @@ public final class PackStage implements Stage {
         spec.writeTo(ctx.output());
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("splits", perSplit);
-        metrics.put("features_shape", List.of(spec.channels(), spec.height(), spec.width()));
+        List<Integer> shape = List.of(spec.channels(), spec.height(), spec.width());
+        metrics.put("features_shape", shape);
         metrics.put("num_classes", spec.numClasses());
-        return StageResult.of(Counts.rows(in, out, Map.of(), 0), metrics);
+        return StageResult.of(Counts.rows(in, out, Map.of(), 0), metrics, "features " + shape);
     }
 
     private static long mmapRows(String splitDir) {

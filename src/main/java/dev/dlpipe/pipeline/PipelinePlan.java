@@ -46,18 +46,18 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
         String runDir = config.string("run.dir");
         List<String> stages = config.list("pipeline.stages");
         for (int i = 1; i < stages.size(); i++) {
-            if (Stages.ORDER.indexOf(stages.get(i)) <= Stages.ORDER.indexOf(stages.get(i - 1))) {
+            if (PipelineStage.names().indexOf(stages.get(i)) <= PipelineStage.names().indexOf(stages.get(i - 1))) {
                 throw new UserError("pipeline.stages (" + config.origin("pipeline.stages") + ") must follow the order "
-                        + Stages.ORDER + ", got " + stages);
+                        + PipelineStage.names() + ", got " + stages);
             }
         }
         for (String name : stages) { // an unsupported stage for this data kind fails now, not after an hour
-            Stages.create(name, config.string("pipeline.data-kind"));
+            PipelineStage.of(name).create(config.string("pipeline.data-kind"));
         }
         List<Step> steps = new ArrayList<>();
         for (String name : stages) {
             List<Input> inputs = new ArrayList<>();
-            if (Stages.upstream(name).isEmpty()) {
+            if (PipelineStage.of(name).upstream().isEmpty()) {
                 String input = config.string("pipeline.input");
                 if (input.isEmpty()) {
                     throw new UserError("pipeline.input is not set (" + config.origin("pipeline.input")
@@ -65,7 +65,7 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
                 }
                 inputs.add(new Input(List.of(input), false));
             }
-            for (List<String> alternatives : Stages.upstream(name)) {
+            for (List<String> alternatives : PipelineStage.of(name).upstream()) {
                 inputs.add(upstream(runDir, name, alternatives, stages));
             }
             steps.add(new Step(steps.size() + 1, name, List.copyOf(inputs), Fs.child(runDir, name)));

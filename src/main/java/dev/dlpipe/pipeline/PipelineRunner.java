@@ -47,7 +47,7 @@ public final class PipelineRunner {
             List<String> inputs = step.inputs().stream().map(i -> i.resolve(step.stage(), Fs::exists)).toList();
             LOG.info("stage {}/{} {}: {} s into the pipeline; {}", step.number(), plan.steps().size(), step.stage(),
                     Math.round((System.nanoTime() - t0) / 1e9), eta(plan, step, lastTimes));
-            reports.add(StageRunner.run(Stages.create(step.stage(), config.string("pipeline.data-kind")), spark, config,
+            reports.add(StageRunner.run(PipelineStage.of(step.stage()).create(config.string("pipeline.data-kind")), spark, config,
                     inputs, step.output()));
         }
         RunReport.write(plan.runDir(), config, reports, started);

@@ -57,6 +57,7 @@ public final class RunReport {
             s.put("wall_seconds", Math.round(r.wallSeconds() * 10) / 10.0);
             s.put("counts", r.counts().toMap());
             s.put("metrics", r.metrics());
+            s.put("summary", r.summary());
             stages.add(s);
         }
         run.put("stages", stages);

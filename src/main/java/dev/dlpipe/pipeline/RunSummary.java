@@ -41,39 +41,7 @@ public final class RunSummary {
         return List.of(r.stage(), rows ? String.valueOf(r.counts().in()) : "", rows ? String.valueOf(r.counts().out()) : "",
                 rows ? String.valueOf(r.counts().quarantinedTotal()) : "",
                 rows ? String.valueOf(r.counts().deduplicated()) : "",
-                String.format(Locale.ROOT, "%.1f", r.wallSeconds()), keyMetrics(r));
-    }
-
-    static String keyMetrics(StageReport r) {
-        Map<String, Object> m = r.metrics();
-        switch (r.stage()) {
-            case "clean": return "splits " + m.get("rows_per_split") + (m.containsKey("num_classes")
-                    ? ", " + m.get("num_classes") + " classes" : m.containsKey("labels") ? ", labels " + m.get("labels")
-                    : ", " + m.get("features") + " features");
-            case "augment": return "+" + m.get("augmented_rows") + " augmented training rows";
-            case "pack": return "features " + m.get("features_shape");
-            case "train": return String.format(Locale.ROOT, "val acc %s, test acc %s, %s samples/s", m.get("val_accuracy"),
-                    m.get("test_accuracy"), m.get("samples_per_second_last_epoch"));
-            case "compress": return String.format(Locale.ROOT, "%s -> %s bytes (%sx, %s), test acc %s -> %s",
-                    m.get("fp32_bytes"), m.get("compressed_bytes"), m.get("size_ratio"), m.get("compressed_variant"),
-                    m.get("fp32_test_accuracy"), m.get("compressed_test_accuracy"));
-            case "export": return exportedFiles(m.get("files"));
-            case "score": return "accuracy " + m.get("accuracy") + " on " + m.get("scored_rows") + " rows"
-                    + (m.get("model_file") != null ? " (" + m.get("model_file") + ")" : "");
-            default: return String.valueOf(m);
-        }
-    }
-
-    /** "model.zip 306826 B, model.onnx 1078191 B, ..." from export's file list. */
-    private static String exportedFiles(Object files) {
-        List<String> parts = new ArrayList<>();
-        if (files instanceof List<?> list) {
-            for (Object o : list) {
-                Map<?, ?> f = (Map<?, ?>) o;
-                parts.add(f.get("file") + " " + f.get("bytes") + " B");
-            }
-        }
-        return String.join(", ", parts);
+                String.format(Locale.ROOT, "%.1f", r.wallSeconds()), r.summary());
     }
 
     public static String highlights(List<StageReport> reports) {
@@ -101,7 +69,7 @@ public final class RunSummary {
             Map<String, Object> s = (Map<String, Object>) o;
             reports.add(new StageReport(String.valueOf(s.get("stage")), String.valueOf(s.get("output")),
                     Counts.fromMap((Map<String, Object>) s.get("counts")), (Map<String, Object>) s.get("metrics"),
-                    ((Number) s.get("wall_seconds")).doubleValue()));
+                    String.valueOf(s.get("summary")), ((Number) s.get("wall_seconds")).doubleValue()));
         }
         return reports;
     }

@@ -82,7 +82,8 @@ public final class ScoreStage implements Stage {
         long correct = summary.isNullAt(1) ? 0 : summary.getLong(1);
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("scored_rows", scored);
-        metrics.put("accuracy", scored == 0 ? null : Math.round(1e4 * correct / (double) scored) / 1e4);
+        Double accuracy = scored == 0 ? null : Math.round(1e4 * correct / (double) scored) / 1e4;
+        metrics.put("accuracy", accuracy);
         metrics.put("mean_confidence", summary.isNullAt(2) ? null : Math.round(summary.getDouble(2) * 1e4) / 1e4);
         metrics.put("model_file", ExportStage.MODEL);
         metrics.put("model_format", "dl4j");
@@ -99,7 +100,8 @@ public final class ScoreStage implements Stage {
             confusion[actual][guess] = r.getLong(2);
         }
         Fs.writeString(ctx.out(EVALUATION), Json.write(Evaluations.fromConfusion(confusion)));
-        return StageResult.of(Counts.rows(rows.count(), scored, Map.of(), 0), metrics);
+        return StageResult.of(Counts.rows(rows.count(), scored, Map.of(), 0), metrics, "accuracy "
+                + accuracy + " on " + scored + " rows (" + ExportStage.MODEL + ")");
     }
 
     /** Scores a partition in batches with one model instance. */

@@ -176,7 +176,8 @@ public final class CleanTabularStage implements Stage {
                 metrics.put("pca_explained_variance_total",
                         Math.round(stats.pca().explainedVariance().stream().mapToDouble(Double::doubleValue).sum() * 1e4) / 1e4);
             }
-            return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics);
+            return StageResult.of(Counts.rows(in, out, quarantined, 0), metrics,
+                    "splits " + perSplit + ", " + stats.layout().size() + " features");
         } finally {
             checked.unpersist();
         }

@@ -192,7 +192,8 @@ public final class CleanTextStage implements Stage {
             metrics.put("mean_length", len.isNullAt(0) ? 0 : Math.round(len.getDouble(0) * 10) / 10.0);
             metrics.put("max_length", len.isNullAt(1) ? 0 : len.getInt(1));
             kept.unpersist();
-            return StageResult.of(Counts.rows(in, out, quarantined, exact + near), metrics);
+            return StageResult.of(Counts.rows(in, out, quarantined, exact + near), metrics,
+                    "splits " + perSplit + ", labels " + labels);
         } finally {
             rows.unpersist();
         }

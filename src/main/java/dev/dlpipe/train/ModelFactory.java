@@ -26,21 +26,19 @@ public final class ModelFactory {
     private ModelFactory() {
     }
 
-    /** Whether {@code train.model} is built as a ComputationGraph. */
-    public static boolean isGraph(String model) {
-        return "resnet".equals(model);
+    /** The initialized network for the settings, as its {@link ModelKind} builds it. */
+    public static org.deeplearning4j.nn.api.Model create(TrainSettings s, TensorSpec spec) {
+        return ModelKind.of(s.model()).create(s, spec);
     }
 
-    /** The initialized network for the settings: a MultiLayerNetwork or, for resnet, a ComputationGraph. */
-    public static org.deeplearning4j.nn.api.Model create(TrainSettings s, TensorSpec spec) {
-        if (isGraph(s.model())) {
-            org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(
-                    residual(s, spec));
-            g.init();
-            return g;
-        }
-        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(
-                build(s, spec));
+    static org.deeplearning4j.nn.api.Model graph(org.deeplearning4j.nn.conf.ComputationGraphConfiguration conf) {
+        org.deeplearning4j.nn.graph.ComputationGraph g = new org.deeplearning4j.nn.graph.ComputationGraph(conf);
+        g.init();
+        return g;
+    }
+
+    static org.deeplearning4j.nn.api.Model multiLayer(MultiLayerConfiguration conf) {
+        org.deeplearning4j.nn.multilayer.MultiLayerNetwork net = new org.deeplearning4j.nn.multilayer.MultiLayerNetwork(conf);
         net.init();
         return net;
     }
@@ -110,27 +108,33 @@ public final class ModelFactory {
         return name + "-out";
     }
 
-    public static MultiLayerConfiguration build(TrainSettings s, TensorSpec spec) {
-        if (isGraph(s.model())) {
-            throw new IllegalArgumentException(s.model() + " is a ComputationGraph; use create()");
-        }
+    /** {@code train.hidden-layers} dense layers of {@code train.hidden-units}, then softmax. */
+    static MultiLayerConfiguration mlp(TrainSettings s, TensorSpec spec) {
         NeuralNetConfiguration.ListBuilder list = base(s).list();
         int layer = 0;
-        if ("lenet".equals(s.model())) {
-            list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(20).stride(1, 1)
-                    .activation(Activation.RELU).build());
-            list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                    .kernelSize(2, 2).stride(2, 2).build());
-            list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(50).stride(1, 1)
-                    .activation(Activation.RELU).build());
-            list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
-                    .kernelSize(2, 2).stride(2, 2).build());
+        for (int i = 0; i < s.hiddenLayers(); i++) {
             list.layer(layer++, dense(s));
-        } else {
-            for (int i = 0; i < s.hiddenLayers(); i++) {
-                list.layer(layer++, dense(s));
-            }
         }
+        return withOutput(list, layer, spec);
+    }
+
+    /** LeNet-5 style: two 5x5 convolution + 2x2 max-pool pairs (20 and 50 filters), one dense layer, softmax. */
+    static MultiLayerConfiguration lenet(TrainSettings s, TensorSpec spec) {
+        NeuralNetConfiguration.ListBuilder list = base(s).list();
+        int layer = 0;
+        list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(20).stride(1, 1)
+                .activation(Activation.RELU).build());
+        list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                .kernelSize(2, 2).stride(2, 2).build());
+        list.layer(layer++, new ConvolutionLayer.Builder(5, 5).nOut(50).stride(1, 1)
+                .activation(Activation.RELU).build());
+        list.layer(layer++, new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.MAX)
+                .kernelSize(2, 2).stride(2, 2).build());
+        list.layer(layer++, dense(s));
+        return withOutput(list, layer, spec);
+    }
+
+    private static MultiLayerConfiguration withOutput(NeuralNetConfiguration.ListBuilder list, int layer, TensorSpec spec) {
         list.layer(layer, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .nOut(spec.numClasses()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
         list.setInputType(InputType.convolutionalFlat(spec.height(), spec.width(), spec.channels()));

@@ -257,18 +257,22 @@ public final class TrainStage implements Stage {
         metrics.put("samples_per_second_last_epoch", last.get("samples_per_second"));
         Map<String, Object> publishedLine = history.stream().filter(l -> l.get("epoch") instanceof Number n
                 && n.intValue() == published).findFirst().orElse(last);
-        if (publishedLine.containsKey("val_accuracy")) {
-            metrics.put("val_accuracy", publishedLine.get("val_accuracy"));
+        Object valAccuracy = publishedLine.get("val_accuracy");
+        if (valAccuracy != null) {
+            metrics.put("val_accuracy", valAccuracy);
         }
+        Double testAccuracy = null;
         Map<String, Object> evaluation = new LinkedHashMap<>();
         if (test.rows() > 0) {
             Evaluation eval = (Evaluation) trainer.evaluate(jsc.parallelize(test.minibatches(EVAL_BATCH), s.workers()),
                     loader, new Evaluation(spec.numClasses()))[0];
             evaluation.put("test", Evaluations.toMap(eval, spec.numClasses()));
-            metrics.put("test_accuracy", Evaluations.round(eval.accuracy()));
+            testAccuracy = Evaluations.round(eval.accuracy());
+            metrics.put("test_accuracy", testAccuracy);
             metrics.put("test_macro_f1", Evaluations.round(eval.f1()));
         }
         Fs.writeString(ctx.out("evaluation.json"), Json.write(evaluation));
-        return StageResult.of(Counts.notApplicable(), metrics);
+        return StageResult.of(Counts.notApplicable(), metrics, "val acc " + valAccuracy + ", test acc " + testAccuracy
+                + ", " + last.get("samples_per_second") + " samples/s");
     }
 }

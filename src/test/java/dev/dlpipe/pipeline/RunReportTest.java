@@ -50,14 +50,16 @@ class RunReportTest {
                 new StageReport("clean", run.resolve("clean").toString(),
                         Counts.rows(120, 100, Map.of("bad_label", 3L, "malformed_json", 2L), 15),
                         Map.of("rows_per_split", Map.of("train", 90, "test", 10), "exact_duplicates", 10,
-                                "near_duplicates", 5), 2.0),
-                new StageReport("train", run.resolve("train").toString(), Counts.notApplicable(), train, 10.0),
+                                "near_duplicates", 5), "splits {test=10, train=90}, labels [cat, dog, eel]", 2.0),
+                new StageReport("train", run.resolve("train").toString(), Counts.notApplicable(), train,
+                        "val acc 0.7, test acc 0.9, 1200 samples/s", 10.0),
                 new StageReport("export", run.resolve("export").toString(), Counts.notApplicable(),
                         Map.of("files", List.of(Map.of("format", "dl4j", "file", "model.zip", "bytes", 999),
-                                Map.of("format", "onnx", "file", "model.onnx", "bytes", 1999))), 0.1),
+                                Map.of("format", "onnx", "file", "model.onnx", "bytes", 1999))),
+                        "model.zip 999 B, model.onnx 1999 B", 0.1),
                 new StageReport("score", run.resolve("score").toString(), Counts.rows(30, 30, Map.of(), 0),
                         Map.of("scored_rows", 30, "accuracy", 0.9, "mean_confidence", 0.8, "model_file", "model.zip",
-                                "model_format", "dl4j"), 1.0));
+                                "model_format", "dl4j"), "accuracy 0.9 on 30 rows (model.zip)", 1.0));
 
         RunReport.write(run.toString(), config, reports, Instant.now().minusSeconds(14));
 
@@ -75,7 +77,7 @@ class RunReportTest {
         assertTrue(md.contains("| **dog** | 1 | 9 | 0 |"), md);
         assertTrue(md.contains("| dl4j | [model.zip](export/model.zip) | 999 | scored |"), md);
         assertTrue(md.contains("Scored `export/model.zip` (dl4j) on 30 test rows: accuracy 0.9"), md);
-        assertTrue(md.contains("model.zip 999 B, model.onnx 1999 B"), "readable export row: " + md);
+        assertTrue(md.contains("| 0.1 | model.zip 999 B, model.onnx 1999 B |"), "each stage's own summary: " + md);
 
         String html = Files.readString(run.resolve("report.html"));
         assertTrue(html.contains("<a href=\"clean/quarantine/\">clean/quarantine/</a>"), html);
