@@ -27,10 +27,6 @@ public final class AugmentImagesStage implements Stage {
         return "augment";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("augment");
-    }
 
     public static ImageAugmenter.Settings settings(Config c, TensorSpec spec) {
         return new ImageAugmenter.Settings(c.number("augment.image.flip-horizontal"),

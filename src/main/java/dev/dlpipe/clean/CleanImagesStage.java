@@ -51,10 +51,6 @@ public final class CleanImagesStage implements Stage {
         return "clean";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("clean.image", "split");
-    }
 
     /** Target shape and scaling, from config. */
     public record Settings(int height, int width, int channels, String normalize, long maxPixels)

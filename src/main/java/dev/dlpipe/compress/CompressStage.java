@@ -13,6 +13,7 @@ import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
 import dev.dlpipe.train.DistributedTrainer;
+import dev.dlpipe.train.EpochLoop;
 import dev.dlpipe.train.Evaluations;
 import dev.dlpipe.train.Models;
 import dev.dlpipe.train.Network;
@@ -53,10 +54,6 @@ public final class CompressStage implements Stage {
         return "compress";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("compress");
-    }
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
@@ -175,10 +172,7 @@ public final class CompressStage implements Stage {
             MagnitudePruner.prune(current.paramTable(), MagnitudePruner.thresholds(current.paramTable(), s, perLayer));
             PruningMask mask = PruningMask.ofNonZero(current.paramTable());
             DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, current.model(), settings, List.of(mask));
-            trainer.setLearningRate(rate);
-            List<String> shuffled = new ArrayList<>(refs);
-            java.util.Collections.shuffle(shuffled, new java.util.Random(settings.seed() * 7 + e));
-            trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()), loader, 10_000 + e);
+            EpochLoop.fit(trainer, jsc, refs, loader, settings, EpochLoop.Purpose.FINE_TUNE, e, rate);
             current = new Network(trainer.network());
             mask.apply(current.model()); // already zero on every worker; this makes the average exact too
             String accuracy = valRefs == null ? "no validation split" : "val accuracy " + Evaluations.round(
@@ -200,11 +194,8 @@ public final class CompressStage implements Stage {
                                                      TensorSpec spec)
             throws IOException {
         ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
-        TrainSettings studentSettings = new TrainSettings("mlp", epochs, settings.batchSize(), settings.workers(),
-                settings.averagingFrequency(), settings.prefetch(), settings.updater(), settings.learningRate(),
-                settings.l2(), 0.0, ctx.config().integer("compress.student-hidden-units"),
-                ctx.config().integer("compress.student-hidden-layers"), settings.seed(), settings.dataType(),
-                settings.schedule(), settings.rules(), false, "", 1);
+        TrainSettings studentSettings = settings.studentMlp(epochs, ctx.config().integer("compress.student-hidden-units"),
+                ctx.config().integer("compress.student-hidden-layers"));
         long studentParams = dev.dlpipe.train.ModelFactory.create(studentSettings, spec).numParams();
         if (studentParams >= teacher.numParams()) {
             // legitimate for a CNN teacher (an MLP student needs far fewer operations per row), but not a smaller model
@@ -221,11 +212,8 @@ public final class CompressStage implements Stage {
             List<String> refs = train.minibatches(studentSettings.batchSize());
             long start = System.nanoTime();
             for (int e = 1; e <= epochs; e++) {
-                trainer.setLearningRate(studentSettings.schedule().rate(e));
-                List<String> shuffled = new ArrayList<>(refs);
-                java.util.Collections.shuffle(shuffled, new java.util.Random(settings.seed() * 31 + e));
-                trainer.fitEpoch(jsc.parallelize(shuffled, settings.workers()),
-                        distilled ? soft : new ParquetMinibatchLoader(spec.numClasses()), e);
+                EpochLoop.fit(trainer, jsc, refs, distilled ? soft : new ParquetMinibatchLoader(spec.numClasses()),
+                        studentSettings, EpochLoop.Purpose.DISTILL, e, studentSettings.schedule().rate(e));
                 LOG.info("[compress] student ({}) epoch {}/{}, ETA {}", distilled ? "distilled" : "hard labels", e,
                         epochs, dev.dlpipe.core.Eta.of(e, epochs, start));
             }

@@ -14,17 +14,46 @@ public final class Config implements Serializable {
 
     private final Map<String, Object> values;
     private final Map<String, String> origins;
+    /** Keys read through this instance, when it tracks them (see {@link #tracking()}); null otherwise. */
+    private final transient java.util.Set<String> reads;
 
     Config(Map<String, Object> values, Map<String, String> origins) {
-        this.values = Collections.unmodifiableMap(new TreeMap<>(values));
-        this.origins = Collections.unmodifiableMap(new TreeMap<>(origins));
+        this(Collections.unmodifiableMap(new TreeMap<>(values)), Collections.unmodifiableMap(new TreeMap<>(origins)),
+                null);
+    }
+
+    private Config(Map<String, Object> values, Map<String, String> origins, java.util.Set<String> reads) {
+        this.values = values;
+        this.origins = origins;
+        this.reads = reads;
+    }
+
+    /**
+     * The same values, remembering which keys are read: a stage's manifest records exactly the configuration it
+     * used, however it reads it (directly, through a settings record, or through another stage's helpers).
+     */
+    public Config tracking() {
+        return new Config(values, origins, new java.util.concurrent.ConcurrentSkipListSet<>());
+    }
+
+    /** The keys read so far through a {@link #tracking()} instance, sorted. */
+    public java.util.SortedSet<String> readKeys() {
+        return reads == null ? new java.util.TreeSet<>() : new java.util.TreeSet<>(reads);
     }
 
     private Object raw(String key) {
         if (!values.containsKey(key)) {
             throw new ConfigException("config key '" + key + "' is not defined (not a known key, or missing from conf/defaults.yaml)");
         }
+        if (reads != null) {
+            reads.add(key);
+        }
         return values.get(key);
+    }
+
+    /** One key's value as manifests show it (secrets redacted). */
+    public Object shown(String key) {
+        return redact(key, raw(key));
     }
 
     public String string(String key) {
@@ -74,7 +103,7 @@ public final class Config implements Serializable {
         Map<String, Object> out = new TreeMap<>();
         values.forEach((k, v) -> {
             if (k.startsWith(prefix + ".")) {
-                out.put(k, redact(k, v));
+                out.put(k, redact(k, raw(k)));
             }
         });
         return out;

@@ -10,8 +10,5 @@ public interface Stage {
     /** Lower-case stage name as used on the command line and in run directories. */
     String name();
 
-    /** Config sections recorded in this stage's manifest as its effective configuration. */
-    java.util.List<String> configSections();
-
     StageResult run(StageContext ctx) throws Exception;
 }

@@ -35,6 +35,7 @@ public final class StageRunner {
 
         Instant started = Instant.now();
         long t0 = System.nanoTime();
+        Config tracked = config.tracking(); // the manifest records the keys the stage read, and only those
         AtomicOutput out = AtomicOutput.begin(output);
         SparkProgress progress = new SparkProgress(stage.name(), config.integer("run.progress-interval-seconds"));
         spark.sparkContext().addSparkListener(progress);
@@ -42,12 +43,12 @@ public final class StageRunner {
         LOG.info("[{}] started: inputs {} -> {}", stage.name(), qualifiedInputs, out.target());
         StageResult result;
         try {
-            result = stage.run(new StageContext(spark, config, List.copyOf(qualifiedInputs), out.staging(), out.target(),
+            result = stage.run(new StageContext(spark, tracked, List.copyOf(qualifiedInputs), out.staging(), out.target(),
                     fingerprints.stream().map(f -> String.valueOf(f.get("sha256"))).toList()));
             result.counts().reconcile(stage.name());
             double wall = (System.nanoTime() - t0) / 1e9;
             Fs.writeString(Fs.child(out.staging(), MANIFEST),
-                    Json.write(manifest(stage, spark, config, fingerprints, out.target(), result, started, wall)));
+                    Json.write(manifest(stage, spark, tracked, fingerprints, out.target(), result, started, wall)));
             out.commit();
             LOG.info("[{}] done in {}s: {} {}", stage.name(), String.format("%.1f", wall), result.counts().toMap(),
                     result.metrics());
@@ -102,10 +103,10 @@ public final class StageRunner {
         m.put("paths_relative_to", "the directory that holds this stage's output (the run directory)");
         m.put("inputs", relative);
         m.put("output", Fs.relativeTo(base, output));
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("run.seed", config.integer("run.seed"));
-        for (String section : stage.configSections()) {
-            cfg.putAll(config.section(section));
+        Map<String, Object> cfg = new java.util.TreeMap<>();
+        config.integer("run.seed"); // every random choice depends on it, read or not
+        for (String key : config.readKeys()) {
+            cfg.put(key, config.shown(key));
         }
         m.put("config", cfg);
         Map<String, String> origins = new LinkedHashMap<>();

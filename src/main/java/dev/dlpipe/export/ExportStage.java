@@ -42,10 +42,6 @@ public final class ExportStage implements Stage {
         return "export";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("export", "clean.image");
-    }
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {

@@ -34,10 +34,6 @@ public final class PackStage implements Stage {
         return "pack";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("pack");
-    }
 
     @Override
     public StageResult run(StageContext ctx) {

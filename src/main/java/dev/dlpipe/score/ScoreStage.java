@@ -57,10 +57,6 @@ public final class ScoreStage implements Stage {
         return "score";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("score");
-    }
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {

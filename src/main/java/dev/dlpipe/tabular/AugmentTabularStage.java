@@ -37,10 +37,6 @@ public final class AugmentTabularStage implements Stage {
         return "augment";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("augment");
-    }
 
     @Override
     public StageResult run(StageContext ctx) {

@@ -73,10 +73,6 @@ public final class CleanTabularStage implements Stage {
         return "clean";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("clean.tabular", "split");
-    }
 
     @Override
     public StageResult run(StageContext ctx) {

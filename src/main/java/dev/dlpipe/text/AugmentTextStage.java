@@ -24,10 +24,6 @@ public final class AugmentTextStage implements Stage {
         return "augment";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("augment");
-    }
 
     @Override
     public StageResult run(StageContext ctx) {

@@ -62,10 +62,6 @@ public final class CleanTextStage implements Stage {
         return "clean";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("clean.text", "split");
-    }
 
     /**
      * Whether the line's top-level {@code "field":} holds an array or object. Spark's JSON reader turns such a value

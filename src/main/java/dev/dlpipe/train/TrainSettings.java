@@ -10,6 +10,15 @@ public record TrainSettings(String model, int epochs, int batchSize, int workers
                             LearningRateSchedule schedule, EpochRules rules, boolean resume, String checkpointDir,
                             int checkpointKeep) implements Serializable {
 
+    /**
+     * These settings for a distillation student: an MLP of the given size trained for {@code epochs}, no dropout,
+     * no checkpoints; optimizer, schedule, batches, workers and seed as configured.
+     */
+    public TrainSettings studentMlp(int epochs, int hiddenUnits, int hiddenLayers) {
+        return new TrainSettings("mlp", epochs, batchSize, workers, averagingFrequency, prefetch, updater, learningRate,
+                l2, 0.0, hiddenUnits, hiddenLayers, seed, dataType, schedule, rules, false, "", 1);
+    }
+
     public static TrainSettings from(Config c) {
         return new TrainSettings(c.string("train.model"), c.integer("train.epochs"), c.integer("train.batch-size"),
                 c.integer("train.workers"), c.integer("train.averaging-frequency"), c.integer("train.prefetch"),

@@ -15,11 +15,9 @@ import dev.dlpipe.load.ShardIndex;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.nn.api.Model;
@@ -113,10 +111,6 @@ public final class TrainStage implements Stage {
         return "train";
     }
 
-    @Override
-    public List<String> configSections() {
-        return List.of("train");
-    }
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
@@ -177,11 +171,8 @@ public final class TrainStage implements Stage {
         int ranEpochs = 0;
         for (int epoch = firstEpoch; epoch <= s.epochs() && !rules.stop(); epoch++) {
             double rate = s.schedule().rate(epoch) * rules.rateFactor();
-            trainer.setLearningRate(rate);
-            List<String> shuffled = new ArrayList<>(batches);
-            Collections.shuffle(shuffled, new Random(s.seed() * 31 + epoch)); // new minibatch order each epoch
             long t0 = System.nanoTime();
-            trainer.fitEpoch(jsc.parallelize(shuffled, s.workers()), loader, epoch);
+            EpochLoop.fit(trainer, jsc, batches, loader, s, EpochLoop.Purpose.TRAIN, epoch, rate);
             double seconds = (System.nanoTime() - t0) / 1e9;
             Map<String, Object> line = new LinkedHashMap<>();
             line.put("epoch", epoch);
