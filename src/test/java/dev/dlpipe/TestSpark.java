@@ -25,7 +25,8 @@ public final class TestSpark {
     /** Test configuration: defaults plus small shuffles, then the given overrides. */
     public static Config config(String... overrides) {
         List<String> all = new ArrayList<>(List.of("spark.master=local[2]", "spark.conf.spark.sql.shuffle.partitions=4",
-                "spark.conf.spark.ui.enabled=false", "run.progress-interval-seconds=5"));
+                "spark.conf.spark.ui.enabled=false", "run.progress-interval-seconds=5",
+                "spark.conf.spark.hadoop.dlpipe.test.executor-key=seen-in-a-task"));
         all.addAll(List.of(overrides));
         return ConfigLoader.load(List.of(), all);
     }

@@ -20,14 +20,26 @@ public final class Fs {
     private Fs() {
     }
 
-    /** The Hadoop configuration to use when no Spark session hands one over. */
+    /**
+     * The Hadoop configuration: the driver's session hands its own over ({@link #useConf}); on an executor it is
+     * built from the executor's Spark configuration, which carries every {@code spark.hadoop.*} setting of the job
+     * (S3A credentials, HDFS client settings). A bare {@code new Configuration()} there, as before, silently lost
+     * them: shards on S3 or a secured HDFS could not be opened by the training loader on a real cluster.
+     */
     public static Configuration conf() {
         Configuration c = defaultConf;
         if (c == null) {
-            c = new Configuration();
+            c = fromSparkEnv();
             defaultConf = c;
         }
         return c;
+    }
+
+    /** What an executor uses: spark.hadoop.* of this JVM's SparkEnv (plain defaults outside Spark). */
+    static Configuration fromSparkEnv() {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        return env == null ? new Configuration()
+                : org.apache.spark.deploy.SparkHadoopUtil.get().newConfiguration(env.conf());
     }
 
     public static void useConf(Configuration conf) {
