@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
         subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class,
             BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class, BenchCommand.Train.class,
-            BenchCommand.Attacks.class})
+            BenchCommand.Attacks.class, BenchCommand.Fingerprints.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -53,6 +53,19 @@ public final class BenchCommand {
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
             return dev.dlpipe.bench.AttackCorpus.run(spark, config, work, timeout);
+        }
+    }
+
+    @Command(name = "fingerprint", mixinStandardHelpOptions = true,
+            description = "Identifying a large input: all bytes hashed on the driver, the same digest in Spark tasks, "
+                    + "and a listing of sizes and store checksums.")
+    static final class Fingerprints extends Bench {
+        @Option(names = "--gb", defaultValue = "10", description = "GiB of shards to write once and fingerprint (default ${DEFAULT-VALUE})")
+        int gb;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
+            return dev.dlpipe.bench.FingerprintBenchmark.run(spark, work, gb);
         }
     }
 

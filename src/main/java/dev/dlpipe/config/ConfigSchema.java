@@ -24,6 +24,9 @@ public final class ConfigSchema {
         add(ConfigKey.range("run.seed", INT, 0, Integer.MAX_VALUE, "seed for every random choice of a run"));
         add(ConfigKey.of("run.dir", OUTPUT_PATH, "directory a pipeline run writes its stage outputs into"));
         add(ConfigKey.range("run.progress-interval-seconds", INT, 1, 3600, "how often long stages log progress"));
+        add(ConfigKey.oneOf("run.fingerprint",
+                "how inputs are identified in manifests: content (SHA-256 of the bytes, hashed by Spark tasks) or listing "
+                        + "(sizes and the store's own checksums; no byte read)", "content", "listing"));
         add(ConfigKey.of("run.force", BOOLEAN,
                 "replace an output directory that a different stage wrote (also: --force); other files are never replaced"));
 

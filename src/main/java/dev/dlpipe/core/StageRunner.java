@@ -30,7 +30,8 @@ public final class StageRunner {
         List<Map<String, Object>> fingerprints = new ArrayList<>();
         for (String input : inputs) {
             qualifiedInputs.add(Fs.qualify(input));
-            fingerprints.add(Fingerprint.of(input));
+            fingerprints.add(Fingerprint.of(input, config.string("run.fingerprint"),
+                    org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())));
         }
 
         Instant started = Instant.now();
