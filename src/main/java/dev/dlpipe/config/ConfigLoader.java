@@ -1,11 +1,12 @@
 package dev.dlpipe.config;
 
+import dev.dlpipe.LocalPaths;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -270,8 +271,8 @@ public final class ConfigLoader {
                     }
                 }
             }
-            if (key.type() == ValueType.INPUT_PATH && v instanceof String s && !s.isEmpty() && isLocal(s)
-                    && !Files.exists(Path.of(stripFileScheme(s)))) {
+            if (key.type() == ValueType.INPUT_PATH && v instanceof String s && !s.isEmpty() && LocalPaths.isLocal(s)
+                    && !Files.exists(Path.of(LocalPaths.stripFileScheme(s)))) {
                 throw new ConfigException(where + ": path '" + s + "' does not exist");
             }
         }
@@ -283,23 +284,5 @@ public final class ConfigLoader {
             return "";
         }
         return d == Math.rint(d) ? String.valueOf(d.longValue()) : String.valueOf(d);
-    }
-
-    /** Local paths are checked up front; hdfs://, s3a:// and the like are checked by the stage that opens them. */
-    public static boolean isLocal(String path) {
-        int colon = path.indexOf(':');
-        if (colon <= 1) { // no scheme (a Windows drive letter has colon at 1)
-            return true;
-        }
-        try {
-            String scheme = new URI(path).getScheme();
-            return scheme == null || scheme.equals("file");
-        } catch (Exception e) {
-            return true;
-        }
-    }
-
-    public static String stripFileScheme(String path) {
-        return path.startsWith("file:") ? URI.create(path).getPath() : path;
     }
 }

@@ -1,8 +1,8 @@
 package dev.dlpipe.load;
 
+import dev.dlpipe.LocalPaths;
 import static org.bytedeco.hdf5.global.hdf5.*;
 
-import dev.dlpipe.config.ConfigLoader;
 import dev.dlpipe.UserError;
 import dev.dlpipe.tensor.TensorSpec;
 import java.io.Closeable;
@@ -53,7 +53,7 @@ public final class Hdf5Shard {
         private long rows;
 
         public Writer(String localPath, TensorSpec spec, int chunkRows, int gzipLevel) {
-            String path = ConfigLoader.stripFileScheme(localPath);
+            String path = LocalPaths.stripFileScheme(localPath);
             new File(path).getParentFile().mkdirs();
             this.featureSize = spec.featureSize();
             this.shape = new long[] {spec.channels(), spec.height(), spec.width()};
@@ -143,7 +143,7 @@ public final class Hdf5Shard {
         private final TensorSpec spec;
 
         public Blocks(String localPath, int rowsPerBlock) {
-            this.path = ConfigLoader.stripFileScheme(localPath);
+            this.path = LocalPaths.stripFileScheme(localPath);
             if (!new File(path).isFile()) {
                 throw new UserError(path + ": HDF5 file not found");
             }

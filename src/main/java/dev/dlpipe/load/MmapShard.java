@@ -1,6 +1,6 @@
 package dev.dlpipe.load;
 
-import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.LocalPaths;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.UserError;
@@ -78,10 +78,10 @@ public final class MmapShard {
         private final int rowsPerBlock;
 
         public Blocks(String shardDir, int rowsPerBlock) {
-            if (!ConfigLoader.isLocal(shardDir)) {
+            if (!LocalPaths.isLocal(shardDir)) {
                 throw new UserError(shardDir + ": the memory-mapped layout needs a local path");
             }
-            this.dir = Path.of(ConfigLoader.stripFileScheme(shardDir));
+            this.dir = Path.of(LocalPaths.stripFileScheme(shardDir));
             Path meta = dir.resolve(META);
             if (!meta.toFile().isFile()) {
                 throw new UserError(dir + ": no " + META + " (not a memory-mapped shard, or its writer did not finish)");

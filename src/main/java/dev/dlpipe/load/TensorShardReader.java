@@ -1,6 +1,6 @@
 package dev.dlpipe.load;
 
-import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.LocalPaths;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.UserError;
 import dev.dlpipe.tensor.TensorSpec;
@@ -338,8 +338,8 @@ public final class TensorShardReader {
             if (size > Integer.MAX_VALUE - 8) {
                 throw new IOException("column chunk of " + size + " bytes; row groups must stay under 2 GB");
             }
-            if (ConfigLoader.isLocal(file)) {
-                return MappedFile.map(java.nio.file.Path.of(ConfigLoader.stripFileScheme(file)), start, size);
+            if (LocalPaths.isLocal(file)) {
+                return MappedFile.map(java.nio.file.Path.of(LocalPaths.stripFileScheme(file)), start, size);
             }
             byte[] bytes = new byte[(int) size];
             try (FSDataInputStream in = Fs.fs(Fs.path(file)).open(Fs.path(file))) {

@@ -42,7 +42,7 @@ public final class PackStage implements Stage {
                 .select("id", "label", "split", "features").as(Encoders.bean(TensorRow.class));
         int shards = ctx.config().integer("pack.shards");
         List<String> formats = ctx.config().list("pack.formats");
-        if (formats.contains("hdf5") && !dev.dlpipe.config.ConfigLoader.isLocal(ctx.output())) {
+        if (formats.contains("hdf5") && !dev.dlpipe.LocalPaths.isLocal(ctx.output())) {
             throw new dev.dlpipe.UserError("pack.formats includes hdf5, which libhdf5 writes to local files only; "
                     + "the output " + ctx.output() + " is not local");
         }
@@ -111,7 +111,7 @@ public final class PackStage implements Stage {
 
     private static long hdf5Rows(String splitDir) {
         long rows = 0;
-        java.io.File[] files = new java.io.File(dev.dlpipe.config.ConfigLoader.stripFileScheme(splitDir))
+        java.io.File[] files = new java.io.File(dev.dlpipe.LocalPaths.stripFileScheme(splitDir))
                 .listFiles(f -> f.getName().startsWith("part-") && f.getName().endsWith(".h5"));
         for (java.io.File f : files == null ? new java.io.File[0] : files) {
             try (dev.dlpipe.load.Hdf5Shard.Blocks b = new dev.dlpipe.load.Hdf5Shard.Blocks(f.toString(), 1024)) {

@@ -74,9 +74,9 @@ public final class ImageSetWriter {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }
-        if (dev.dlpipe.config.ConfigLoader.isLocal(file)) {
+        if (dev.dlpipe.LocalPaths.isLocal(file)) {
             try {
-                ParquetFooters.canonicalize(dev.dlpipe.config.ConfigLoader.stripFileScheme(file));
+                ParquetFooters.canonicalize(dev.dlpipe.LocalPaths.stripFileScheme(file));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot canonicalize " + file, e);
             }
