@@ -2,7 +2,7 @@ package dev.dlpipe.compress;
 
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
-import dev.dlpipe.train.Network;
+import dev.dlpipe.model.Network;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;

@@ -1,5 +1,6 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.model.Int8ModelFile;
 import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
@@ -15,8 +16,8 @@ import dev.dlpipe.load.ShardIndex;
 import dev.dlpipe.train.DistributedTrainer;
 import dev.dlpipe.train.EpochLoop;
 import dev.dlpipe.train.Evaluations;
-import dev.dlpipe.train.Models;
-import dev.dlpipe.train.Network;
+import dev.dlpipe.model.Models;
+import dev.dlpipe.model.Network;
 import dev.dlpipe.train.ParameterAveragingTrainer;
 import dev.dlpipe.train.TrainSettings;
 import dev.dlpipe.train.TrainStage;

@@ -1,8 +1,8 @@
 package dev.dlpipe.compress;
 
 import dev.dlpipe.load.ParquetMinibatchLoader;
-import dev.dlpipe.train.Models;
-import dev.dlpipe.train.Network;
+import dev.dlpipe.model.Models;
+import dev.dlpipe.model.Network;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;

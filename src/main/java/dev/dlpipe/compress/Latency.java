@@ -1,7 +1,7 @@
 package dev.dlpipe.compress;
 
 import dev.dlpipe.onnx.OnnxRuntimeModel;
-import dev.dlpipe.train.Network;
+import dev.dlpipe.model.Network;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;

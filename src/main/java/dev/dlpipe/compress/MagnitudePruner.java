@@ -1,5 +1,7 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.model.Network;
+
 import java.util.Arrays;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,16 +16,11 @@ public final class MagnitudePruner {
     private MagnitudePruner() {
     }
 
-    /** True for the parameters pruning and quantization act on: DL4J names weights "{layer}_W". */
-    public static boolean isWeight(String paramName) {
-        return paramName.endsWith("_W");
-    }
-
     /** The magnitude below which weights are zeroed to reach {@code sparsity}. */
     public static double threshold(Map<String, INDArray> params, double sparsity) {
         int total = 0;
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (isWeight(e.getKey())) {
+            if (Network.isWeight(e.getKey())) {
                 total += (int) e.getValue().length();
             }
         }
@@ -33,7 +30,7 @@ public final class MagnitudePruner {
         float[] all = new float[total];
         int pos = 0;
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (isWeight(e.getKey())) {
+            if (Network.isWeight(e.getKey())) {
                 float[] w = e.getValue().dup('c').data().asFloat();
                 for (float v : w) {
                     all[pos++] = Math.abs(v);
@@ -48,7 +45,7 @@ public final class MagnitudePruner {
     /** Zeroes weights with |w| < threshold in place; returns how many weights are now zero. */
     public static long prune(Map<String, INDArray> params, double threshold) {
         Map<String, Double> all = new java.util.LinkedHashMap<>();
-        params.keySet().stream().filter(MagnitudePruner::isWeight).forEach(k -> all.put(k, threshold));
+        params.keySet().stream().filter(Network::isWeight).forEach(k -> all.put(k, threshold));
         return prune(params, all);
     }
 
@@ -57,11 +54,11 @@ public final class MagnitudePruner {
         Map<String, Double> out = new java.util.LinkedHashMap<>();
         if (!perLayer) {
             double t = threshold(params, sparsity);
-            params.keySet().stream().filter(MagnitudePruner::isWeight).forEach(k -> out.put(k, t));
+            params.keySet().stream().filter(Network::isWeight).forEach(k -> out.put(k, t));
             return out;
         }
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (isWeight(e.getKey())) {
+            if (Network.isWeight(e.getKey())) {
                 out.put(e.getKey(), threshold(Map.of(e.getKey(), e.getValue()), sparsity));
             }
         }
@@ -91,7 +88,7 @@ public final class MagnitudePruner {
     public static Map<String, Double> sparsityByLayer(Map<String, INDArray> params) {
         Map<String, Double> out = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (isWeight(e.getKey())) {
+            if (Network.isWeight(e.getKey())) {
                 INDArray w = e.getValue();
                 out.put(e.getKey(), Math.round((double) zeros(w) / w.length() * 1e4) / 1e4);
             }
@@ -104,7 +101,7 @@ public final class MagnitudePruner {
         long total = 0;
         long zeros = 0;
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (isWeight(e.getKey())) {
+            if (Network.isWeight(e.getKey())) {
                 total += e.getValue().length();
                 zeros += zeros(e.getValue());
             }

@@ -1,5 +1,7 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.model.Network;
+
 import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -26,7 +28,7 @@ public final class PruningMask implements TrainingHook {
     public static PruningMask ofNonZero(Map<String, INDArray> params) {
         PruningMask m = new PruningMask();
         for (Map.Entry<String, INDArray> e : params.entrySet()) {
-            if (MagnitudePruner.isWeight(e.getKey())) {
+            if (Network.isWeight(e.getKey())) {
                 float[] w = e.getValue().dup('c').data().asFloat();
                 BitSet bits = new BitSet(w.length);
                 for (int i = 0; i < w.length; i++) {

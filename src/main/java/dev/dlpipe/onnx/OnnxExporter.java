@@ -4,7 +4,7 @@ import dev.dlpipe.model.Int8Quantizer;
 import dev.dlpipe.UserError;
 import dev.dlpipe.onnx.OnnxGraph.Attr;
 import dev.dlpipe.tensor.TensorSpec;
-import dev.dlpipe.train.Network;
+import dev.dlpipe.model.Network;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.dlpipe.train;
 
+import dev.dlpipe.model.ModelZipCheck;
+import dev.dlpipe.model.Models;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.UserError;

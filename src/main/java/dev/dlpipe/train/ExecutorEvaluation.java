@@ -1,5 +1,7 @@
 package dev.dlpipe.train;
 
+import dev.dlpipe.model.Models;
+import dev.dlpipe.model.Network;
 import dev.dlpipe.load.PathSource;
 import java.io.IOException;
 import java.io.Serializable;

@@ -1,5 +1,6 @@
 package dev.dlpipe.train;
 
+import dev.dlpipe.model.Network;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.core.loader.DataSetLoader;

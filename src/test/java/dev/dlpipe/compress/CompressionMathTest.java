@@ -97,7 +97,7 @@ class CompressionMathTest {
         for (Map.Entry<String, float[]> e : before.entrySet()) {
             float[] after = table.get(e.getKey()).dup('c').data().asFloat();
             for (int i = 0; i < after.length; i++) {
-                boolean wasPruned = MagnitudePruner.isWeight(e.getKey()) && e.getValue()[i] == 0f;
+                boolean wasPruned = dev.dlpipe.model.Network.isWeight(e.getKey()) && e.getValue()[i] == 0f;
                 pruned += wasPruned ? 1 : 0;
                 assertEquals(wasPruned, after[i] == 0f, e.getKey() + "[" + i + "]");
             }

@@ -7,7 +7,7 @@ import dev.dlpipe.UserError;
 import dev.dlpipe.onnx.OnnxExporter;
 import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.train.ModelFactory;
-import dev.dlpipe.train.Network;
+import dev.dlpipe.model.Network;
 import dev.dlpipe.train.TrainSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;

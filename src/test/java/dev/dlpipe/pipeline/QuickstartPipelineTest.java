@@ -144,7 +144,7 @@ class QuickstartPipelineTest {
 
     /** The exported ONNX files in ONNX Runtime against the exported DL4J zip, over every packed test row. */
     static void onnxAgreesWithDl4jOnTheTestSplit(Path runDir, double int8Agreement) throws Exception {
-        dev.dlpipe.train.Network net = dev.dlpipe.train.Models.read(
+        dev.dlpipe.model.Network net = dev.dlpipe.model.Models.read(
                 runDir.resolve("export/model.zip").toString());
         dev.dlpipe.load.EpochIterator test = new dev.dlpipe.load.EpochIterator(new dev.dlpipe.load.ParquetBlocks(
                 dev.dlpipe.load.ShardIndex.of(runDir.resolve("pack/test").toString())),

@@ -2,6 +2,7 @@ package dev.dlpipe.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.dlpipe.model.Models;
 import dev.dlpipe.config.ConfigLoader;
 import dev.dlpipe.tensor.TensorSpec;
 import java.nio.file.Path;
@@ -108,6 +109,6 @@ class ModelFactoryTest {
         assertEquals(g.params(), restored.params());
         assertEquals(g.getUpdater().getStateViewArray(), restored.getUpdater().getStateViewArray());
         assertEquals(0.0042, restored.getLearningRate("out"), 1e-9);
-        assertTrue(dev.dlpipe.train.Models.isGraph(Path.of(back.path(), Checkpoints.MODEL).toString()));
+        assertTrue(dev.dlpipe.model.Models.isGraph(Path.of(back.path(), Checkpoints.MODEL).toString()));
     }
 }

@@ -2,6 +2,8 @@ package dev.dlpipe.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import dev.dlpipe.model.Models;
+import dev.dlpipe.model.Network;
 import dev.dlpipe.config.ConfigLoader;
 import dev.dlpipe.UserError;
 import dev.dlpipe.tensor.TensorSpec;

@@ -2,7 +2,8 @@ package dev.dlpipe.train;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.dlpipe.compress.Int8ModelFile;
+import dev.dlpipe.model.Network;
+import dev.dlpipe.model.Int8ModelFile;
 import dev.dlpipe.compress.MagnitudePruner;
 import dev.dlpipe.config.ConfigLoader;
 import dev.dlpipe.tensor.TensorSpec;
@@ -47,7 +48,7 @@ class NetworkTest {
             net.paramTable().forEach((k, p) -> {
                 INDArray q = back.paramTable().get(k);
                 double maxDiff = p.sub(q).amaxNumber().doubleValue();
-                if (MagnitudePruner.isWeight(k)) {
+                if (dev.dlpipe.model.Network.isWeight(k)) {
                     // within half a quantization step of the largest weight in the tensor (per channel is finer)
                     assertTrue(maxDiff <= p.amaxNumber().doubleValue() / 127 / 2 + 1e-7, name + " " + k + " " + maxDiff);
                 } else {
@@ -68,7 +69,7 @@ class NetworkTest {
         long weights = 0;
         long zeros = 0;
         for (Map.Entry<String, INDArray> e : net.paramTable().entrySet()) {
-            if (MagnitudePruner.isWeight(e.getKey())) {
+            if (dev.dlpipe.model.Network.isWeight(e.getKey())) {
                 weights += e.getValue().length();
                 zeros += e.getValue().length() - e.getValue().neq(0.0).castTo(DataType.INT64).sumNumber().longValue();
             } else {

@@ -1,4 +1,4 @@
-package dev.dlpipe.train;
+package dev.dlpipe.model;
 
 import dev.dlpipe.UserError;
 import java.util.LinkedHashMap;
@@ -25,6 +25,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Network {
 
     private final Model model;
+
+    /** True for the parameters pruning and quantization act on: DL4J names weights "{layer}_W". */
+    public static boolean isWeight(String paramName) {
+        return paramName.endsWith("_W");
+    }
 
     public Network(Model model) {
         if (model instanceof ComputationGraph g) {

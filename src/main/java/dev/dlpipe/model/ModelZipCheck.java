@@ -1,4 +1,4 @@
-package dev.dlpipe.train;
+package dev.dlpipe.model;
 
 import dev.dlpipe.UserError;
 import java.io.ByteArrayInputStream;

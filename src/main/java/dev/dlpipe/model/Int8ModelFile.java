@@ -1,6 +1,5 @@
-package dev.dlpipe.compress;
+package dev.dlpipe.model;
 
-import dev.dlpipe.model.Int8Quantizer;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -9,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import dev.dlpipe.train.Network;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -53,7 +51,7 @@ public final class Int8ModelFile {
                 data.writeLong(d);
             }
             float[] values = e.getValue().dup('c').data().asFloat();
-            if (MagnitudePruner.isWeight(e.getKey()) && (shape.length == 2 || shape.length == 4)) {
+            if (Network.isWeight(e.getKey()) && (shape.length == 2 || shape.length == 4)) {
                 Int8Quantizer.Quantized q = Int8Quantizer.quantize(values, shape);
                 data.writeByte(8);
                 data.writeInt(q.scales().length);

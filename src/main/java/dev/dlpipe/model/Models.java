@@ -1,4 +1,4 @@
-package dev.dlpipe.train;
+package dev.dlpipe.model;
 
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.UserError;
