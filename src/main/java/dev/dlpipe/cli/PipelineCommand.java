@@ -45,6 +45,7 @@ public final class PipelineCommand {
                 System.out.print(plan.describe());
                 return 0;
             }
+            plan.checkOutputs(config.bool("run.force")); // before Spark starts: nothing of the user's is replaced
             long t0 = System.nanoTime();
             SparkSession spark = SparkSessions.getOrCreate(config);
             try {

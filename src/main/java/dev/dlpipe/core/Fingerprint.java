@@ -53,7 +53,7 @@ public final class Fingerprint {
             if (!fs.exists(root)) {
                 throw new UserError("input path does not exist: " + input);
             }
-            List<FileStatus> files = dataFiles(fs, root);
+            List<FileStatus> files = dataFiles(fs, fs.makeQualified(root));
             String rootString = fs.makeQualified(root).toString();
             long bytes = files.stream().mapToLong(FileStatus::getLen).sum();
             List<String> paths = files.stream().map(st -> fs.makeQualified(st.getPath()).toString()).toList();
@@ -126,6 +126,10 @@ public final class Fingerprint {
         }
     }
 
+    /**
+     * No name between {@code root} and the file starts with "." or "_". Both are qualified, so the walk stops at the
+     * root: above it, a directory such as ~/.local must not hide the whole input.
+     */
     private static boolean isDataFile(Path root, Path file) {
         for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
             String n = p.getName();

@@ -11,9 +11,10 @@ import java.util.function.Predicate;
 
 /**
  * What a pipeline run will do, worked out from the configuration alone: the stages in order, where each one reads
- * and where it writes. Building a plan touches no file system, so {@code --print-config} shows it as a dry run and
- * the runner executes it; the one thing only the file system can answer (which earlier run's output an unplanned
- * upstream stage left) is settled by {@link Input#resolve} when the stage starts.
+ * and where it writes. Building a plan touches no file system, so {@code --print-config} shows it as a dry run, the
+ * runner executes it, and a DAG generator can turn it into tasks. What only the file system can answer is asked
+ * separately: whether the outputs may be written ({@link #checkOutputs}) and which earlier run's output an unplanned
+ * upstream stage left ({@link Input#resolve}, when the stage starts).
  */
 public record PipelinePlan(String name, String runDir, List<Step> steps) {
 
@@ -70,13 +71,14 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
             }
             steps.add(new Step(steps.size() + 1, name, List.copyOf(inputs), Fs.child(runDir, name)));
         }
-        PipelinePlan plan = new PipelinePlan(config.string("pipeline.name"), runDir, List.copyOf(steps));
-        plan.checkOutputs(config.bool("run.force"));
-        return plan;
+        return new PipelinePlan(config.string("pipeline.name"), runDir, List.copyOf(steps));
     }
 
-    /** No stage may replace anything but its own earlier output, nor write over or into what it reads. */
-    void checkOutputs(boolean force) {
+    /**
+     * Checked against the file system before anything runs: no stage may replace anything but its own earlier
+     * output, nor write over or into what it reads.
+     */
+    public void checkOutputs(boolean force) {
         for (Step s : steps) {
             List<String> reads = new ArrayList<>();
             s.inputs().forEach(i -> reads.addAll(i.candidates()));

@@ -29,6 +29,7 @@ public final class PipelineRunner {
 
     public static List<StageReport> run(SparkSession spark, Config config) {
         PipelinePlan plan = PipelinePlan.of(config);
+        plan.checkOutputs(config.bool("run.force"));
         Fs.mkdirs(plan.runDir());
         try (OwnerLock lock = OwnerLock.acquire(Fs.child(plan.runDir(), LOCK), "run.dir " + plan.runDir())) {
             return run(spark, config, plan);

@@ -42,4 +42,15 @@ class FingerprintTest {
         Files.write(data.resolve("part-1"), block);
         assertNotEquals(serial.get("sha256"), Fingerprint.of(data.toString(), "content", jsc).get("sha256"));
     }
+
+    /** A directory above the input whose name starts with "." (a project under ~/.local) hides nothing. */
+    @Test
+    void aHiddenAncestorDoesNotHideTheInput() throws Exception {
+        Path data = Files.createDirectories(dir.resolve(".local/project/pack"));
+        Files.writeString(data.resolve("part-0"), "abc");
+        Files.writeString(data.resolve("_manifest.json"), "{}");
+        Map<String, Object> fp = Fingerprint.of(data.toString(), "content", null);
+        assertEquals(1, fp.get("files"), fp.toString());
+        assertEquals(3L, ((Number) fp.get("bytes")).longValue());
+    }
 }
