@@ -45,7 +45,7 @@ dlpipe_ensure_built() {
     log="$DLPIPE_CACHE/build.log"
     echo "dlpipe: building the job jar because $reason: ./mvnw -B -DskipTests package" >&2
     if [ -z "$jar" ]; then
-      echo "dlpipe: (the first build downloads Maven and ~450 MB of dependencies: a few minutes. Log: $log)" >&2
+      echo "dlpipe: (the first build downloads Maven and ~550 MB of dependencies: a few minutes. Log: $log)" >&2
     fi
     start=$SECONDS
     if ! (cd "$DLPIPE_HOME" && ./mvnw -B -ntp -DskipTests package) > "$log" 2>&1; then
