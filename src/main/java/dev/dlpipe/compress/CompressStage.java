@@ -21,9 +21,6 @@ import dev.dlpipe.model.Network;
 import dev.dlpipe.train.ParameterAveragingTrainer;
 import dev.dlpipe.train.TrainSettings;
 import dev.dlpipe.train.TrainStage;
-import dev.dlpipe.load.BatchPolicy;
-import dev.dlpipe.load.EpochIterator;
-import dev.dlpipe.load.ParquetBlocks;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -110,10 +107,13 @@ public final class CompressStage implements Stage {
             int rows = (int) Math.min(train.rows(), ctx.config().integer("compress.calibration-rows"));
             Map<String, Float> ranges = Map.of();
             if (rows > 0) {
-                EpochIterator sample = new EpochIterator(new ParquetBlocks(train),
-                        new BatchPolicy(rows, true, settings.seed(), 4 * rows, false, 0));
-                ranges = ActivationCalibration.inputRanges(pruned, sample.next().getFeatures());
-                ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, rows);
+                // the route training reads by: minibatch references and the shard loader, in a seeded order
+                List<String> refs = EpochLoop.order(train.minibatches(rows), settings.seed(),
+                        EpochLoop.Purpose.CALIBRATE, 1);
+                org.nd4j.linalg.api.ndarray.INDArray sample = new ParquetMinibatchLoader(spec.numClasses())
+                        .load(refs.get(0)).getFeatures();
+                ranges = ActivationCalibration.inputRanges(pruned, sample);
+                ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, (int) sample.rows());
             }
             // DL4J runs the int8 file dequantized; the ONNX form is what export makes of the pruned model
             variants.add(variant("pruned+int8", dequantized, ctx.out(INT8),

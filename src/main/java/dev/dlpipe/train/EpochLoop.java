@@ -19,7 +19,9 @@ public final class EpochLoop {
         TRAIN(31, 0),
         /** Offset so that fine-tuning epoch 1 never shares the trainer's randomness with training epoch 1. */
         FINE_TUNE(7, 10_000),
-        DISTILL(31, 0);
+        DISTILL(31, 0),
+        /** Which rows calibrate int8 activation ranges: the first minibatch of this order. */
+        CALIBRATE(131, 20_000);
 
         private final long shuffleFactor;
         private final int epochOffset;
