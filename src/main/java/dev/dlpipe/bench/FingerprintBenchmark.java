@@ -13,7 +13,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * How long identifying an input takes: every byte hashed on the driver (what every stage did before), the same
- * digest computed by Spark tasks, and a listing (sizes and store checksums). Writes {@code gb} GiB of shards once.
+ * digest computed by Spark tasks, and a listing (sizes and store checksums), with coreutils' sha256sum over the same
+ * files as the peer. Writes {@code gb} GiB of shards once.
  */
 public final class FingerprintBenchmark {
 
@@ -55,6 +56,25 @@ public final class FingerprintBenchmark {
             out.put(way[0] + "_seconds", Math.round(s * 100) / 100.0);
             out.put(way[0] + "_gib_per_s", Math.round(gb / s * 100) / 100.0);
             System.out.printf("%-18s %7.2f s  (%s)%n", way[0], s, fp.get("sha256"));
+        }
+        // the peer a user would reach for: coreutils' sha256sum over the same files, one process, one core
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("sha256sum"));
+        try (java.util.stream.Stream<Path> shards = Files.list(dir)) {
+            shards.sorted().forEach(p -> cmd.add(p.toString()));
+        }
+        try {
+            long t0 = System.nanoTime();
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .start();
+            int rc = p.waitFor();
+            double s = (System.nanoTime() - t0) / 1e9;
+            if (rc == 0) {
+                out.put("sha256sum_seconds", Math.round(s * 100) / 100.0);
+                out.put("sha256sum_gib_per_s", Math.round(gb / s * 100) / 100.0);
+                System.out.printf("%-18s %7.2f s  (coreutils, for comparison)%n", "sha256sum", s);
+            }
+        } catch (IOException | InterruptedException e) {
+            System.out.println("sha256sum not run: " + e.getMessage());
         }
         return out;
     }
