@@ -14,10 +14,8 @@ import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -279,8 +277,8 @@ public final class AttackCorpus {
     }
 
     /** The manifest made to agree with the tampered file, so the case reaches the zip check itself. */
-    private static void rewriteSha(Path manifest, Path model) throws Exception {
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(model)));
+    private static void rewriteSha(Path manifest, Path model) throws IOException {
+        String sha = dev.dlpipe.core.Fingerprint.sha256(model.toString());
         Map<String, Object> m = Json.readMap(Files.readString(manifest));
         for (Object f : (List<?>) m.get("files")) {
             @SuppressWarnings("unchecked")

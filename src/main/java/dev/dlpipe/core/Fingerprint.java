@@ -102,7 +102,7 @@ public final class Fingerprint {
         RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
         while (it.hasNext()) {
             LocatedFileStatus st = it.next();
-            if (isDataFile(root, st.getPath())) {
+            if (Fs.isDataFile(root, st.getPath())) {
                 files.add(st);
             }
         }
@@ -124,19 +124,5 @@ public final class Fingerprint {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /**
-     * No name between {@code root} and the file starts with "." or "_". Both are qualified, so the walk stops at the
-     * root: above it, a directory such as ~/.local must not hide the whole input.
-     */
-    private static boolean isDataFile(Path root, Path file) {
-        for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
-            String n = p.getName();
-            if (n.startsWith(".") || n.startsWith("_")) {
-                return false;
-            }
-        }
-        return true;
     }
 }

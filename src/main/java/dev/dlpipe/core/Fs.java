@@ -158,19 +158,18 @@ public final class Fs {
         }
     }
 
-    /** A file, or a directory holding at least one file that is not hidden (no "." or "_" name on its path). */
+    /** A file, or a directory holding at least one file that is not hidden ({@link #isDataFile}). */
     public static boolean hasDataFiles(String p) {
         Path root = path(p);
         try {
             FileSystem fs = fs(root);
+            Path qualifiedRoot = fs.makeQualified(root);
             if (fs.getFileStatus(root).isFile()) {
                 return true;
             }
             org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(root, true);
-            String base = fs.makeQualified(root).toUri().getPath();
             while (it.hasNext()) {
-                String rel = it.next().getPath().toUri().getPath().substring(base.length());
-                if (java.util.Arrays.stream(rel.split("/")).noneMatch(n -> n.startsWith(".") || n.startsWith("_"))) {
+                if (isDataFile(qualifiedRoot, it.next().getPath())) {
                     return true;
                 }
             }
@@ -178,5 +177,20 @@ public final class Fs {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + p, e);
         }
+    }
+
+    /**
+     * Data, not bookkeeping: no name between {@code root} and the file starts with "." or "_" (staging directories,
+     * locks, {@code _SUCCESS}, manifests). Both paths qualified, so the walk stops at the root: above it, a directory
+     * such as ~/.local must not hide the whole input.
+     */
+    public static boolean isDataFile(Path root, Path file) {
+        for (Path p = file; p != null && !p.equals(root); p = p.getParent()) {
+            String n = p.getName();
+            if (n.startsWith(".") || n.startsWith("_")) {
+                return false;
+            }
+        }
+        return true;
     }
 }

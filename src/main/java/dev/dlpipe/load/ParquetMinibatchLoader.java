@@ -26,7 +26,9 @@ public final class ParquetMinibatchLoader implements DataSetLoader {
         dev.dlpipe.core.ExecutorMemory.logOnce(); // on each executor, with its first minibatch
         MinibatchRef ref = MinibatchRef.parse(refString);
         DataSet ds = Batches.slice(BlockCache.get(ref.shard(), ref.rowGroup()), ref.from(), ref.rows(), numClasses);
-        requireFinite(ds.getFeatures().data().asFloat(), ds.getFeatures().columns(), refString);
+        // read in place (the batch's off-heap buffer, as Batches filled it): no copy of every minibatch to the heap
+        requireFinite(ds.getFeatures().data().asNio().order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer(),
+                ds.getFeatures().columns(), refString);
         return ds;
     }
 
@@ -34,11 +36,12 @@ public final class ParquetMinibatchLoader implements DataSetLoader {
      * NaN or Infinity in a feature is an error naming the shard and row: one such value makes the loss NaN and
      * the whole model useless. Files from other tools are where they come from; the scan is cheap next to a step.
      */
-    static void requireFinite(float[] features, long rowLength, String ref) {
-        for (int i = 0; i < features.length; i++) {
-            if (!Float.isFinite(features[i])) {
+    static void requireFinite(java.nio.FloatBuffer features, long rowLength, String ref) {
+        for (int i = 0, n = features.limit(); i < n; i++) {
+            float v = features.get(i);
+            if (!Float.isFinite(v)) {
                 throw new dev.dlpipe.UserError(ref + ": row " + (i / rowLength) + " of this minibatch has a non-finite"
-                        + " feature (" + features[i] + " at index " + (i % rowLength) + "); clean the data or drop the row");
+                        + " feature (" + v + " at index " + (i % rowLength) + "); clean the data or drop the row");
             }
         }
     }

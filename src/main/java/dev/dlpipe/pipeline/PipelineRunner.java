@@ -61,9 +61,8 @@ public final class PipelineRunner {
         String runJson = Fs.child(runDir, RunReport.RUN_JSON);
         try {
             if (Fs.exists(runJson)) {
-                for (Object o : (List<?>) Json.readMap(Fs.readString(runJson)).get("stages")) {
-                    Map<?, ?> s = (Map<?, ?>) o;
-                    times.put(String.valueOf(s.get("stage")), ((Number) s.get("wall_seconds")).doubleValue());
+                for (StageReport r : RunSummary.fromRunJson(Json.readMap(Fs.readString(runJson)))) {
+                    times.put(r.stage(), r.wallSeconds());
                 }
             }
         } catch (RuntimeException e) { // an unreadable old report only costs the estimate

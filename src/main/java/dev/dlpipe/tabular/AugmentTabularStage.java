@@ -97,8 +97,8 @@ public final class AugmentTabularStage implements Stage {
         public Iterator<Row> call(Row row) {
             String id = row.getString(row.fieldIndex("id"));
             long[] perClass = plan.getOrDefault(row.getInt(row.fieldIndex("label")), new long[] {0, 0});
-            boolean ranked = java.util.Arrays.asList(row.schema().fieldNames()).contains(RANK);
-            int copies = (int) (perClass[0] + (ranked && row.getLong(row.fieldIndex(RANK)) < perClass[1] ? 1 : 0));
+            // a remainder (perClass[1] > 0) exists only when oversampling, which is when the rank column is there
+            int copies = (int) (perClass[0] + (perClass[1] > 0 && row.getLong(row.fieldIndex(RANK)) < perClass[1] ? 1 : 0));
             List<Double> features = row.getList(row.fieldIndex("features"));
             List<String> numeric = new ArrayList<>(stats.numeric().keySet());
             List<Row> out = new ArrayList<>(copies);

@@ -63,6 +63,10 @@ public final class CleanTextStage implements Stage {
     }
 
 
+    /** One quarantine check: when {@code failed}, the row's reason, and what the quarantine's detail says (or null). */
+    private record Check(Column failed, String reason, Column detail) {
+    }
+
     /**
      * Whether the line's top-level {@code "field":} holds an array or object. Spark's JSON reader turns such a value
      * into its JSON text for a string field, so a list label would otherwise become a class named "[...]". The
@@ -94,22 +98,29 @@ public final class CleanTextStage implements Stage {
         Dataset<Row> raw = lines.withColumn("j", parsed).select(col("value"), col("j.id").as("id"),
                 col("j.label").as("label"), col("j.text").as("text"), col("j." + CORRUPT).as(CORRUPT));
         Column line = col("value");
-        Column reason = when(col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{"))), lit("malformed_json"))
-                .when(line.cast("binary").notEqual(encode(decode(line.cast("binary"), "UTF-8"), "UTF-8")),
-                        lit("invalid_utf8"))
-                .when(nonScalar(line, "id").or(nonScalar(line, "text")), lit("malformed_json"))
-                .when(nonScalar(line, "label"), lit("bad_label"))
-                .when(col("id").isNull().or(trim(col("id")).equalTo("")), lit("missing_id"))
-                .when(col("label").isNull().or(trim(col("label")).equalTo("")), lit("missing_label"))
-                .when(col("text").isNull(), lit("missing_text"))
-                .when(length(col("clean_text")).lt(s.minLength()), lit("too_short"))
-                .when(length(col("clean_text")).gt(s.maxLength()), lit("too_long"));
-        Column detail = when(col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{"))),
-                        lit("the line is not one JSON object"))
-                .when(nonScalar(line, "id").or(nonScalar(line, "text")), lit("'id' or 'text' is a JSON array or object, not a string"))
-                .when(nonScalar(line, "label"), lit("'label' is a JSON array or object, not a class name"))
-                .when(length(col("clean_text")).lt(s.minLength()).or(length(col("clean_text")).gt(s.maxLength())),
-                        concat(lit("cleaned length "), length(col("clean_text")).cast("string")));
+        // each check once, in the order that names a row's reason; reason and detail are built from the same list
+        Column notOneObject = col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{")));
+        Column badBytes = line.cast("binary").notEqual(encode(decode(line.cast("binary"), "UTF-8"), "UTF-8"));
+        Column nestedIdOrText = nonScalar(line, "id").or(nonScalar(line, "text"));
+        Column nestedLabel = nonScalar(line, "label");
+        Column cleanedLength = length(col("clean_text"));
+        Column lengthDetail = concat(lit("cleaned length "), cleanedLength.cast("string"));
+        List<Check> checks = List.of(
+                new Check(notOneObject, "malformed_json", lit("the line is not one JSON object")),
+                new Check(badBytes, "invalid_utf8", lit("the line is not valid UTF-8")),
+                new Check(nestedIdOrText, "malformed_json", lit("'id' or 'text' is a JSON array or object, not a string")),
+                new Check(nestedLabel, "bad_label", lit("'label' is a JSON array or object, not a class name")),
+                new Check(col("id").isNull().or(trim(col("id")).equalTo("")), "missing_id", null),
+                new Check(col("label").isNull().or(trim(col("label")).equalTo("")), "missing_label", null),
+                new Check(col("text").isNull(), "missing_text", null),
+                new Check(cleanedLength.lt(s.minLength()), "too_short", lengthDetail),
+                new Check(cleanedLength.gt(s.maxLength()), "too_long", lengthDetail));
+        Column reason = when(checks.get(0).failed(), lit(checks.get(0).reason()));
+        Column detail = when(checks.get(0).failed(), checks.get(0).detail());
+        for (Check c : checks.subList(1, checks.size())) {
+            reason = reason.when(c.failed(), lit(c.reason()));
+            detail = detail.when(c.failed(), c.detail() == null ? lit(null).cast("string") : c.detail());
+        }
         // The same cleaned text under different labels: neither label can be trusted, and deduplication would
         // keep one of them at random. All such rows go to quarantine, naming the labels.
         Column labelsOfText = ctx.config().string("clean.text.conflicting-labels").equals("keep")

@@ -7,6 +7,6 @@ public final class ParquetMinibatchLoaderAccess {
     }
 
     public static void requireFinite(float[] features, long rowLength, String ref) {
-        ParquetMinibatchLoader.requireFinite(features, rowLength, ref);
+        ParquetMinibatchLoader.requireFinite(java.nio.FloatBuffer.wrap(features), rowLength, ref);
     }
 }

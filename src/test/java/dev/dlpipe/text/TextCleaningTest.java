@@ -171,6 +171,7 @@ class TextCleaningTest {
         Row conflict = q.filter(col("id").equalTo("b5")).first();
         assertEquals("the same text is labelled neg, pos", conflict.getString(conflict.fieldIndex("detail")));
         Row bad = q.filter(col("reason").equalTo("invalid_utf8")).first();
+        assertEquals("the line is not valid UTF-8", bad.getString(bad.fieldIndex("detail")));
         byte[] original = (byte[]) bad.get(bad.fieldIndex("original_line"));
         assertEquals((byte) 0xC3, original[37], "the line's own bytes, not a replacement character");
     }
