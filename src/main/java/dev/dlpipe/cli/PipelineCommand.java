@@ -46,6 +46,7 @@ public final class PipelineCommand {
                 return 0;
             }
             plan.checkOutputs(config.bool("run.force")); // before Spark starts: nothing of the user's is replaced
+            plan.preflight(config); // shapes against the model, columns against the config: before Spark too
             long t0 = System.nanoTime();
             SparkSession spark = SparkSessions.getOrCreate(config);
             try {

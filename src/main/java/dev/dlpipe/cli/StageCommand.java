@@ -3,6 +3,7 @@ package dev.dlpipe.cli;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.OutputGuard;
 import dev.dlpipe.core.SparkSessions;
+import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.StageRunner;
 import dev.dlpipe.pipeline.RunSummary;
@@ -51,9 +52,11 @@ public final class StageCommand implements Callable<Integer> {
         }
         StageRunner.checkInputs(stage, inputs);
         OutputGuard.check(stage, inputs, output, config.bool("run.force")); // before Spark starts
+        Stage impl = PipelineStage.of(stage).create(config.string("pipeline.data-kind"));
+        impl.preflight(config, inputs);
         SparkSession spark = SparkSessions.getOrCreate(config);
         try {
-            StageReport report = StageRunner.run(PipelineStage.of(stage).create(config.string("pipeline.data-kind")), spark, config, inputs, output);
+            StageReport report = StageRunner.run(impl, spark, config, inputs, output);
             System.out.print(RunSummary.table(List.of(report)));
             return 0;
         } finally {

@@ -23,7 +23,7 @@ import java.util.TreeMap;
 public final class ConfigLoader {
 
     public static final String DEFAULTS_RESOURCE = "/conf/defaults.yaml";
-    static final String DEFAULTS_NAME = "conf/defaults.yaml";
+    public static final String DEFAULTS_NAME = "conf/defaults.yaml";
     static final String OVERRIDE_ORIGIN = "--set";
 
     /** Duplicate keys are an error, not "last one wins": a file that says epochs twice means one of them by mistake. */

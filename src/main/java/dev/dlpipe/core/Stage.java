@@ -11,4 +11,12 @@ public interface Stage {
     String name();
 
     StageResult run(StageContext ctx) throws Exception;
+
+    /**
+     * What can be checked before Spark starts, as one-line errors: shapes against the model, columns against the
+     * config. In a pipeline an input may not exist yet (an earlier stage of the same run writes it); then only what
+     * the configuration says is checked.
+     */
+    default void preflight(dev.dlpipe.config.Config config, java.util.List<String> inputs) {
+    }
 }

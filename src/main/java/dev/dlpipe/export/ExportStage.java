@@ -85,13 +85,7 @@ public final class ExportStage implements Stage {
             files.add(file("dlpipe-int8", CompressStage.INT8, ctx.out(CompressStage.INT8)));
         }
 
-        Map<String, Object> preprocessing = new LinkedHashMap<>();
-        preprocessing.put("decode", "raw uint8 HWC, PNG or JPEG");
-        preprocessing.put("channels", spec.channels());
-        preprocessing.put("resize", List.of(spec.height(), spec.width()));
-        preprocessing.put("resize_method", "bilinear");
-        preprocessing.put("scale", spec.normalize().equals("unit") ? "divide by 255" : "none");
-        preprocessing.put("layout", "CHW, flattened");
+        Map<String, Object> preprocessing = preprocessing(spec);
         Fs.writeString(ctx.out(PREPROCESSING), Json.write(preprocessing));
         spec.writeTo(ctx.output());
 
@@ -129,6 +123,30 @@ public final class ExportStage implements Stage {
     }
 
     /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
+    /**
+     * What a client does to raw input before the model, literally: the image chain clean applied, or for tensors
+     * trained as stored, nothing but flattening (following an image chain there gave chance accuracy).
+     */
+    static Map<String, Object> preprocessing(TensorSpec spec) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        if (!spec.fromImages()) {
+            p.put("input", "tensor");
+            p.put("decode", "none: the values as stored in the training data (HDF5 dataset or Parquet array), cast to float32");
+            p.put("shape", List.of(spec.channels(), spec.height(), spec.width()));
+            p.put("scale", "none");
+            p.put("layout", "row-major, flattened to " + spec.featureSize() + " values");
+            return p;
+        }
+        p.put("input", "image");
+        p.put("decode", "raw uint8 HWC, PNG or JPEG");
+        p.put("channels", spec.channels());
+        p.put("resize", List.of(spec.height(), spec.width()));
+        p.put("resize_method", "bilinear");
+        p.put("scale", spec.normalize().equals("unit") ? "divide by 255" : "none");
+        p.put("layout", "CHW, flattened");
+        return p;
+    }
+
     public static String verifiedModel(String exportDir) {
         String manifestFile = Fs.child(exportDir, MANIFEST);
         if (!Fs.exists(manifestFile)) {

@@ -23,13 +23,23 @@ public final class Batches {
         return Nd4j.create(oneHot, new long[] {rows, numClasses}, 'c');
     }
 
-    public static DataSet slice(TensorBlock block, int from, int rows, int numClasses) {
+    /** Features [rows, featureSize] of rows {@code from..from+rows} of the block, labels left out (scoring). */
+    public static INDArray features(TensorBlock block, int from, int rows) {
         if (from < 0 || rows <= 0 || from + rows > block.rows()) {
             throw new IllegalArgumentException("rows " + from + ".." + (from + rows) + " outside a block of "
                     + block.rows());
         }
         INDArray features = Nd4j.createUninitialized(DataType.FLOAT, rows, block.featureSize());
         block.copyRows(from, rows, features.data().asNio(), 0);
+        return features;
+    }
+
+    public static DataSet slice(TensorBlock block, int from, int rows, int numClasses) {
+        if (from < 0 || rows <= 0 || from + rows > block.rows()) {
+            throw new IllegalArgumentException("rows " + from + ".." + (from + rows) + " outside a block of "
+                    + block.rows());
+        }
+        INDArray features = features(block, from, rows);
         int[] labels = new int[rows];
         for (int i = 0; i < rows; i++) {
             labels[i] = block.label(from + i);

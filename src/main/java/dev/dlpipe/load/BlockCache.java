@@ -18,6 +18,19 @@ public final class BlockCache {
     private BlockCache() {
     }
 
+    /**
+     * Row group {@code index} of a Parquet shard, or block {@code index} of an HDF5 file (as {@link ShardIndex} cut
+     * it), uncached: for readers that see each block once. The caller releases it.
+     */
+    public static TensorBlock read(String shard, int index) {
+        if (Hdf5Shard.isHdf5(shard)) {
+            try (Hdf5Shard.Blocks blocks = new Hdf5Shard.Blocks(shard)) {
+                return blocks.read(index);
+            }
+        }
+        return new TensorShardReader(shard).read(index);
+    }
+
     public static TensorBlock get(String shard, int rowGroup) {
         String key = shard + "#" + rowGroup;
         synchronized (CACHE) {
@@ -26,7 +39,7 @@ public final class BlockCache {
                 return e;
             }
         }
-        TensorBlock loaded = new TensorShardReader(shard).read(rowGroup);
+        TensorBlock loaded = read(shard, rowGroup);
         synchronized (CACHE) {
             if (CACHE.put(key, loaded) == null) {
                 bytes += loaded.bytes();

@@ -7,6 +7,7 @@ import dev.dlpipe.UserError;
 import dev.dlpipe.tensor.TensorSpec;
 import java.io.Closeable;
 import java.io.File;
+import java.util.List;
 import org.bytedeco.hdf5.DSetAccPropList;
 import org.bytedeco.hdf5.DSetCreatPropList;
 import org.bytedeco.hdf5.DSetMemXferPropList;
@@ -28,6 +29,21 @@ public final class Hdf5Shard {
 
     public static final String FEATURES = "features";
     public static final String LABELS = "labels";
+    /** Dataset names tried in order when reading a file from elsewhere; the first present is used. */
+    static final List<String> FEATURE_NAMES = List.of(FEATURES, "x", "X", "data", "images", "inputs");
+    static final List<String> LABEL_NAMES = List.of(LABELS, "label", "y", "targets", "target");
+    /** Rows per block of a file read as a shard: about 32 MB of float32 features, whatever the row size. */
+    public static int blockRows(int featureSize) {
+        return Math.max(1, (32 << 20) / (Math.max(1, featureSize) * Float.BYTES));
+    }
+
+    public static boolean isHdf5(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        return SUFFIXES.stream().anyMatch(lower::endsWith);
+    }
+
+    /** File name endings read as HDF5. */
+    public static final List<String> SUFFIXES = List.of(".h5", ".hdf5", ".he5");
 
     /**
      * libhdf5 as packaged for JavaCPP is not built thread-safe: two Spark tasks creating files at once crashed the
@@ -124,7 +140,9 @@ public final class Hdf5Shard {
             flush();
             synchronized (LIBHDF5) {
                 features._close();
-                labels._close();
+                if (labels != null) {
+                    labels._close();
+                }
                 file._close();
             }
         }
@@ -139,9 +157,20 @@ public final class Hdf5Shard {
         private final long rows;
         private final long[] featureDims;
         private final boolean isFloat;
+        private final int labelRank;
         private final int rowsPerBlock;
-        private final TensorSpec spec;
+        private final int channels;
+        private final int height;
+        private final int width;
+        private int[] labelRange;
+        private TensorSpec spec; // its class count needs a pass over the labels: computed when asked for
 
+        /** The file as a shard: blocks of {@link #blockRows} rows, as {@link ShardIndex} cuts it. */
+        public Blocks(String localPath) {
+            this(localPath, 0);
+        }
+
+        /** {@code rowsPerBlock}: rows per {@link #read} (0 = {@link #blockRows}). */
         public Blocks(String localPath, int rowsPerBlock) {
             this.path = LocalPaths.stripFileScheme(localPath);
             if (!new File(path).isFile()) {
@@ -150,34 +179,59 @@ public final class Hdf5Shard {
             synchronized (LIBHDF5) {
                 try {
                     this.file = new H5File(path, H5F_ACC_RDONLY());
-                    this.features = file.openDataSet(FEATURES);
-                    this.labels = file.openDataSet(LABELS);
                 } catch (RuntimeException e) {
-                    throw new UserError(path + ": cannot open as HDF5 with '" + FEATURES + "' and '" + LABELS
-                            + "' datasets (corrupt or truncated?): " + e.getMessage(), e);
+                    throw new UserError(path + ": cannot open as HDF5 (corrupt or truncated?): " + e.getMessage(), e);
                 }
-            }
-            synchronized (LIBHDF5) {
+                try {
+                    this.features = file.openDataSet(dataset(file, path, FEATURE_NAMES, "features"));
+                    String labelName = LABEL_NAMES.stream().filter(file::nameExists).findFirst().orElse(null);
+                    this.labels = labelName == null ? null : file.openDataSet(labelName); // unlabeled: rows to score
+                } catch (RuntimeException e) {
+                    file._close();
+                    throw e instanceof UserError u ? u : new UserError(path + ": cannot open its datasets: "
+                            + e.getMessage(), e);
+                }
                 this.featureDims = dims(features);
-                long[] labelDims = dims(labels);
-                if (labelDims.length != 1 || labelDims[0] != featureDims[0]) {
+                long[] labelDims = labels == null ? new long[] {featureDims[0]} : dims(labels);
+                boolean column = labelDims.length == 2 && labelDims[1] == 1; // (N, 1), as Keras-style code writes y
+                if (!(labelDims.length == 1 || column) || labelDims[0] != featureDims[0]) {
                     throw new UserError(path + ": " + featureDims[0] + " feature rows but labels of shape "
-                            + java.util.Arrays.toString(labelDims));
+                            + java.util.Arrays.toString(labelDims) + "; labels must be (N) or (N, 1) class indexes");
+                }
+                if (labels != null && labels.asAbstractDs().getTypeClass() != H5T_INTEGER) {
+                    throw new UserError(path + ": labels must be integer class indexes (int8..int64), not floats or"
+                            + " strings");
                 }
                 this.isFloat = features.asAbstractDs().getTypeClass() == H5T_FLOAT;
+                this.labelRank = labelDims.length;
             }
             int rank = featureDims.length;
             if (rank < 2 || rank > 4) {
                 throw new UserError(path + ": features must be (N, F), (N, H, W) or (N, C, H, W), rank is " + rank);
             }
             this.rows = featureDims[0];
-            this.rowsPerBlock = rowsPerBlock;
-            int c = rank == 4 ? (int) featureDims[1] : 1;
-            int h = rank == 2 ? 1 : (int) featureDims[rank - 2];
-            int w = (int) featureDims[rank - 1];
-            this.spec = new TensorSpec(c, h, w, isFloat ? "unit" : "none", maxLabel() + 1);
+            this.channels = rank == 4 ? (int) featureDims[1] : 1;
+            this.height = rank == 2 ? 1 : (int) featureDims[rank - 2];
+            this.width = (int) featureDims[rank - 1];
+            this.rowsPerBlock = rowsPerBlock > 0 ? rowsPerBlock : blockRows(featureSize());
         }
 
+        /**
+         * The dataset holding {@code role}: the first of {@code names} present (h5py users call them features/x/X/...
+         * and labels/y/...), or an error listing what the file has.
+         */
+        private static String dataset(H5File file, String path, List<String> names, String role) {
+            for (String n : names) {
+                if (file.nameExists(n)) {
+                    return n;
+                }
+            }
+            List<String> present = new java.util.ArrayList<>();
+            for (long i = 0, n = file.getNumObjs(); i < n; i++) {
+                present.add(file.getObjnameByIdx(i).getString());
+            }
+            throw new UserError(path + ": no " + role + " dataset; looked for " + names + ", the file has " + present);
+        }
         private static long[] dims(DataSet ds) {
             DataSpace space = ds.getSpace();
             long[] d = new long[space.getSimpleExtentNdims()];
@@ -185,24 +239,50 @@ public final class Hdf5Shard {
             return d;
         }
 
-        private int maxLabel() {
-            int max = -1;
-            for (long first = 0; first < rows; first += 1 << 20) {
-                int n = (int) Math.min(1 << 20, rows - first);
-                for (int v : readLabels(first, n)) {
-                    max = Math.max(max, v);
-                }
+        /** The smallest and largest label, in one pass; a negative label is an error naming the row. */
+        public synchronized int[] labelRange() {
+            if (labelRange == null && labels == null) {
+                labelRange = new int[] {-1, -1};
             }
-            return max;
+            if (labelRange == null) {
+                int min = Integer.MAX_VALUE;
+                int max = -1;
+                for (long first = 0; first < rows; first += 1 << 20) {
+                    int n = (int) Math.min(1 << 20, rows - first);
+                    int[] values = readLabels(first, n);
+                    for (int i = 0; i < n; i++) {
+                        if (values[i] < 0) {
+                            throw new UserError(path + ": label " + values[i] + " in row " + (first + i)
+                                    + "; class labels are indexes 0..K-1");
+                        }
+                        min = Math.min(min, values[i]);
+                        max = Math.max(max, values[i]);
+                    }
+                }
+                labelRange = rows == 0 ? new int[] {0, -1} : new int[] {min, max};
+            }
+            return labelRange.clone();
         }
 
         public long rows() {
             return rows;
         }
 
+        /** The shape from the dataset's dimensions; classes = the largest label + 1 (one pass over the labels). */
         @Override
-        public TensorSpec spec() {
+        public synchronized TensorSpec spec() {
+            if (spec == null) {
+                spec = new TensorSpec(channels, height, width, TensorSpec.AS_STORED, labelRange()[1] + 1);
+            }
             return spec;
+        }
+
+        public int rowsPerBlock() {
+            return rowsPerBlock;
+        }
+
+        public int featureSize() {
+            return channels * height * width;
         }
 
         @Override
@@ -214,7 +294,7 @@ public final class Hdf5Shard {
         public TensorBlock read(int index) {
             long first = (long) index * rowsPerBlock;
             int n = (int) Math.min(rowsPerBlock, rows - first);
-            int fs = spec.featureSize();
+            int fs = featureSize();
             long[] count = featureDims.clone();
             count[0] = n;
             long[] start = new long[featureDims.length];
@@ -253,10 +333,15 @@ public final class Hdf5Shard {
 
         private int[] readLabelsLocked(long first, int n) {
             int[] out = new int[n];
+            if (labels == null) {
+                java.util.Arrays.fill(out, -1);
+                return out;
+            }
             DataSpace fileSpace = labels.getSpace();
-            fileSpace.selectHyperslab(H5S_SELECT_SET, new long[] {n}, new long[] {first});
+            long[] count = labelRank == 1 ? new long[] {n} : new long[] {n, 1};
+            fileSpace.selectHyperslab(H5S_SELECT_SET, count, labelRank == 1 ? new long[] {first} : new long[] {first, 0});
             try (IntPointer buffer = new IntPointer(n)) {
-                labels.read(buffer, PredType.NATIVE_INT32(), new DataSpace(1, new long[] {n}), fileSpace,
+                labels.read(buffer, PredType.NATIVE_INT32(), new DataSpace(labelRank, count), fileSpace,
                         DSetMemXferPropList.DEFAULT());
                 buffer.get(out);
             }
@@ -267,7 +352,9 @@ public final class Hdf5Shard {
         public void close() {
             synchronized (LIBHDF5) {
                 features._close();
-                labels._close();
+                if (labels != null) {
+                    labels._close();
+                }
                 file._close();
             }
         }

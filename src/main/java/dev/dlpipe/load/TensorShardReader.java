@@ -76,9 +76,10 @@ public final class TensorShardReader {
         return ParquetFileReader.open(HadoopInputFile.fromPath(path, Fs.conf()));
     }
 
+    /** The label column, or null for unlabeled data (new rows to score): every label then reads as -1. */
     private ColumnDescriptor labelColumn() {
         if (!schema.containsField("label")) {
-            throw new UserError(file + ": tensor shard has no column 'label'");
+            return null;
         }
         ColumnDescriptor c = schema.getColumnDescription(new String[] {"label"});
         PrimitiveTypeName t = c.getPrimitiveType().getPrimitiveTypeName();
@@ -119,7 +120,7 @@ public final class TensorShardReader {
         long rows = 0;
         for (BlockMetaData block : footer.getBlocks()) {
             for (ColumnChunkMetaData chunk : block.getColumns()) {
-                if (chunk.getPath().toDotString().equals("label")) {
+                if (labelColumn != null && chunk.getPath().toDotString().equals("label")) {
                     Statistics<?> st = chunk.getStatistics();
                     if (st == null || !st.hasNonNullValue()) {
                         throw new UserError(file + ": no label statistics in the footer; write "
@@ -136,11 +137,75 @@ public final class TensorShardReader {
             throw new UserError(file + ": " + values + " feature values in " + rows + " rows: rows differ in length,"
                     + " so the tensor shape cannot be inferred");
         }
-        return new TensorSpec(1, 1, Math.toIntExact(values / rows), "none", Math.toIntExact(maxLabel + 1));
+        return new TensorSpec(1, 1, Math.toIntExact(values / rows), TensorSpec.AS_STORED, Math.toIntExact(maxLabel + 1));
     }
 
     public TensorSpec spec() {
         return spec;
+    }
+
+    /**
+     * The {@code id} column of row group {@code index} as strings (string or integer ids), or null when the shard
+     * has none; callers then name rows by file and position.
+     */
+    public String[] ids(int index) {
+        if (!schema.containsField("id")) {
+            return null;
+        }
+        ColumnDescriptor c = schema.getColumnDescription(new String[] {"id"});
+        PrimitiveTypeName t = c.getPrimitiveType().getPrimitiveTypeName();
+        try (ParquetFileReader reader = open()) {
+            PageReadStore pages = reader.readRowGroup(index);
+            int rows = Math.toIntExact(pages.getRowCount());
+            ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new DummyRecordConverter(schema).getRootConverter(),
+                    schema, footer.getFileMetaData().getCreatedBy());
+            ColumnReader r = store.getColumnReader(c);
+            String[] ids = new String[rows];
+            for (int i = 0; i < rows; i++) {
+                if (r.getCurrentDefinitionLevel() == c.getMaxDefinitionLevel()) {
+                    ids[i] = switch (t) {
+                        case BINARY, FIXED_LEN_BYTE_ARRAY -> r.getBinary().toStringUsingUTF8();
+                        case INT32 -> Integer.toString(r.getInteger());
+                        case INT64 -> Long.toString(r.getLong());
+                        default -> throw new UserError(file + ": column 'id' is " + t + "; expected a string or integer");
+                    };
+                }
+                r.consume();
+            }
+            return ids;
+        } catch (IOException e) {
+            throw new UserError(file + ": cannot read the id column of row group " + index + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the shard has a label column (data to score may not). */
+    public boolean labeled() {
+        return labelColumn != null;
+    }
+
+    /**
+     * The smallest and largest label from the footer statistics ({-1, -1} without a label column), or null where a
+     * row group has no statistics.
+     */
+    public long[] labelRange() {
+        if (labelColumn == null) {
+            return new long[] {-1, -1};
+        }
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        for (BlockMetaData block : footer.getBlocks()) {
+            for (ColumnChunkMetaData chunk : block.getColumns()) {
+                if (chunk.getPath().toDotString().equals("label")) {
+                    Statistics<?> st = chunk.getStatistics();
+                    if (st == null || !st.hasNonNullValue()) {
+                        return null;
+                    }
+                    min = Math.min(min, ((Number) st.genericGetMin()).longValue());
+                    max = Math.max(max, ((Number) st.genericGetMax()).longValue());
+                }
+            }
+        }
+        return min > max ? null : new long[] {min, max};
     }
 
     /** Whether the shape and class count came from our footer keys (rather than being inferred). */
@@ -175,7 +240,7 @@ public final class TensorShardReader {
 
     /** Row group {@code index} through the plain-page route, or null if it does not qualify (visible for tests). */
     TensorBlock readPlainPages(int index) throws IOException {
-        return featuresAsList ? null : PlainPages.read(file, rowGroups().get(index), labelColumn, featureColumn,
+        return featuresAsList || labelColumn == null ? null : PlainPages.read(file, rowGroups().get(index), labelColumn, featureColumn,
                 spec.featureSize());
     }
 
@@ -193,9 +258,13 @@ public final class TensorShardReader {
         ColumnReadStoreImpl store = new ColumnReadStoreImpl(pages, new DummyRecordConverter(schema).getRootConverter(),
                 schema, footer.getFileMetaData().getCreatedBy());
         int[] labels = new int[rows];
-        ColumnReader labelReader = store.getColumnReader(labelColumn);
-        boolean int64 = labelColumn.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT64;
-        for (int i = 0; i < rows; i++) {
+        if (labelColumn == null) {
+            java.util.Arrays.fill(labels, -1);
+        }
+        ColumnReader labelReader = labelColumn == null ? null : store.getColumnReader(labelColumn);
+        boolean int64 = labelColumn != null
+                && labelColumn.getPrimitiveType().getPrimitiveTypeName() == PrimitiveTypeName.INT64;
+        for (int i = 0; labelReader != null && i < rows; i++) {
             if (labelReader.getCurrentDefinitionLevel() < labelColumn.getMaxDefinitionLevel()) {
                 throw new UserError(file + ": row " + i + " of row group " + index + " has a null label");
             }

@@ -45,7 +45,12 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
 
     public static PipelinePlan of(Config config) {
         String runDir = config.string("run.dir");
+        String kind = config.string("pipeline.data-kind");
         List<String> stages = config.list("pipeline.stages");
+        if (PipelineStage.inputIsTensors(kind) && config.origin("pipeline.stages").equals(dev.dlpipe.config.ConfigLoader.DEFAULTS_NAME)) {
+            // the default list starts at clean; a tensor dataset has nothing to clean, augment or pack
+            stages = stages.stream().filter(n -> PipelineStage.of(n).dataKinds().contains(kind)).toList();
+        }
         for (int i = 1; i < stages.size(); i++) {
             if (PipelineStage.names().indexOf(stages.get(i)) <= PipelineStage.names().indexOf(stages.get(i - 1))) {
                 throw new UserError("pipeline.stages (" + config.origin("pipeline.stages") + ") must follow the order "
@@ -59,15 +64,14 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
         for (String name : stages) {
             List<Input> inputs = new ArrayList<>();
             if (PipelineStage.of(name).upstream().isEmpty()) {
-                String input = config.string("pipeline.input");
-                if (input.isEmpty()) {
-                    throw new UserError("pipeline.input is not set (" + config.origin("pipeline.input")
-                            + "): the " + name + " stage needs an input dataset");
-                }
-                inputs.add(new Input(List.of(input), false));
+                inputs.add(new Input(List.of(datasetInput(config, name)), false));
             }
             for (List<String> alternatives : PipelineStage.of(name).upstream()) {
-                inputs.add(upstream(runDir, name, alternatives, stages));
+                if (PipelineStage.inputIsTensors(kind) && alternatives.contains("pack")) {
+                    inputs.add(new Input(List.of(datasetInput(config, name)), false));
+                } else {
+                    inputs.add(upstream(runDir, name, alternatives, stages));
+                }
             }
             steps.add(new Step(steps.size() + 1, name, List.copyOf(inputs), Fs.child(runDir, name)));
         }
@@ -83,6 +87,31 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
             List<String> reads = new ArrayList<>();
             s.inputs().forEach(i -> reads.addAll(i.candidates()));
             OutputGuard.check(s.stage(), reads, s.output(), force);
+        }
+    }
+
+    private static String datasetInput(Config config, String stage) {
+        String input = config.string("pipeline.input");
+        if (input.isEmpty()) {
+            throw new UserError("pipeline.input is not set (" + config.origin("pipeline.input")
+                    + "): the " + stage + " stage needs an input dataset");
+        }
+        return input;
+    }
+
+    /**
+     * Each stage's checks that need no Spark ({@link dev.dlpipe.core.Stage#preflight}). An input an earlier step of
+     * this plan will write is passed as null: what is there now is a previous run's, maybe of other settings.
+     */
+    public void preflight(Config config) {
+        List<String> written = steps.stream().map(Step::output).toList();
+        for (Step s : steps) {
+            List<String> inputs = new ArrayList<>();
+            for (Input i : s.inputs()) {
+                String first = i.candidates().get(0);
+                inputs.add(!i.fromEarlierRun() && written.contains(first) ? null : first);
+            }
+            PipelineStage.of(s.stage()).create(config.string("pipeline.data-kind")).preflight(config, inputs);
         }
     }
 

@@ -33,13 +33,13 @@ public enum PipelineStage {
     PACK("write Parquet tensor shards per split. --input AUGMENT_OR_CLEAN_DIR",
             List.of(List.of("augment", "clean")), images(PackStage::new)),
     TRAIN("distributed DL4J training (parameter averaging). --input PACK_DIR",
-            List.of(List.of("pack")), images(TrainStage::new)),
+            List.of(List.of("pack")), tensors(TrainStage::new)),
     COMPRESS("pruning + int8 quantization, evaluated. --input TRAIN_DIR --input PACK_DIR",
-            List.of(List.of("train"), List.of("pack")), images(CompressStage::new)),
+            List.of(List.of("train"), List.of("pack")), tensors(CompressStage::new)),
     EXPORT("publish model.zip + ONNX + int8 + manifests. --input COMPRESS_OR_TRAIN_DIR",
-            List.of(List.of("compress", "train")), images(ExportStage::new)),
+            List.of(List.of("compress", "train")), tensors(ExportStage::new)),
     SCORE("batch predictions on the test split. --input EXPORT_DIR --input PACK_DIR",
-            List.of(List.of("export"), List.of("pack")), images(ScoreStage::new));
+            List.of(List.of("export"), List.of("pack")), tensors(ScoreStage::new));
 
     private final String help;
     private final List<List<String>> upstream;
@@ -62,6 +62,22 @@ public enum PipelineStage {
 
     private static Map<String, Supplier<Stage>> images(Supplier<Stage> image) {
         return Map.of("image", image);
+    }
+
+    /** Kind-agnostic stages over tensor shards: packed images, or a tensor dataset read as it is. */
+    private static Map<String, Supplier<Stage>> tensors(Supplier<Stage> stage) {
+        Map<String, Supplier<Stage>> m = new LinkedHashMap<>();
+        m.put("image", stage);
+        m.put("tensor", stage);
+        return m;
+    }
+
+    /**
+     * Where the tensor shards come from for a data kind: pack's output, or for a tensor dataset the input itself
+     * (its train/ validation/ test/ directories are read as they are).
+     */
+    public static boolean inputIsTensors(String dataKind) {
+        return "tensor".equals(dataKind);
     }
 
     /** The name on the command line, in pipeline files and in run directories. */
@@ -89,7 +105,8 @@ public enum PipelineStage {
         if (s == null) {
             throw new UserError("the " + stageName() + " stage handles " + String.join(" and ", dataKinds())
                     + " data only so far; pipeline.data-kind is " + dataKind
-                    + " (text and tabular pipelines end after augment)");
+                    + ("tensor".equals(dataKind) ? " (a tensor dataset starts at train: it is packed already)"
+                    : " (text and tabular pipelines end after augment)"));
         }
         return s.get();
     }

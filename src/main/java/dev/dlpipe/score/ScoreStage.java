@@ -16,15 +16,20 @@ import dev.dlpipe.export.ExportStage;
 import dev.dlpipe.model.Models;
 import dev.dlpipe.model.Network;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.api.java.JavaRDD;
+import dev.dlpipe.config.Config;
+import dev.dlpipe.load.Batches;
+import dev.dlpipe.load.BlockCache;
+import dev.dlpipe.load.ShardIndex;
+import dev.dlpipe.load.TensorBlock;
+import dev.dlpipe.load.TensorShardReader;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
@@ -37,15 +42,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Batch scoring with the exported model: Spark reads the packed test shards with its own Parquet reader, each
- * partition loads the model once (broadcast as bytes) and scores {@code score.batch-size} rows per call, writing
- * {@code predictions/} (id, label, predicted, confidence). Inputs: the export output and the pack output.
+ * Batch scoring with the exported model. The rows to score are tensor shards read by the same loader as training
+ * (pack's Parquet, Spark/pyarrow arrays, HDF5 from h5py): the test split of a pack output or tensor dataset, or a
+ * directory of shards with no split directories (new data). Each Spark task scores one row group or HDF5 block,
+ * {@code score.batch-size} rows per call, with the model loaded once per partition (broadcast as bytes), and
+ * writes {@code predictions/}: id (the data's own {@code id} column, else {@code file#row}), label (null for
+ * unlabeled rows), predicted, confidence. Inputs: the export output and the data.
  */
 public final class ScoreStage implements Stage {
 
     static final StructType PREDICTION = new StructType()
             .add("id", DataTypes.StringType, false)
-            .add("label", DataTypes.IntegerType, false)
+            .add("label", DataTypes.IntegerType, true)
             .add("predicted", DataTypes.IntegerType, false)
             .add("confidence", DataTypes.FloatType, false);
 
@@ -57,53 +65,107 @@ public final class ScoreStage implements Stage {
         return "score";
     }
 
+    /**
+     * The rows to score: {@code data/test} when it exists, else shards directly in {@code data}; an index with no
+     * shards when the data is a split layout without a test split (split.test = 0).
+     */
+    static ShardIndex rowsToScore(String data) {
+        String test = Fs.child(data, Splits.TEST);
+        if (Fs.exists(test)) {
+            return ShardIndex.of(test);
+        }
+        ShardIndex direct = ShardIndex.of(data);
+        if (direct.rows() > 0 || Fs.exists(Fs.child(data, Splits.TRAIN))) {
+            return direct;
+        }
+        throw new UserError(data + ": nothing to score: no " + Splits.TEST + "/ directory and no tensor shards"
+                + " (.parquet, .h5) in it");
+    }
+
+    /** The data's feature size against the model's, before Spark starts, when both exist already. */
+    @Override
+    public void preflight(Config config, List<String> inputs) {
+        if (inputs.get(0) == null || inputs.get(1) == null || !Fs.exists(Fs.child(inputs.get(0), TensorSpec.FILE))
+                || !Fs.exists(inputs.get(1))) {
+            return;
+        }
+        requireSameShape(TensorSpec.readFrom(inputs.get(0)), rowsToScore(inputs.get(1)), inputs.get(0));
+    }
+
+    private static void requireSameShape(TensorSpec model, ShardIndex rows, String exportDir) {
+        TensorSpec data = rows.spec();
+        if (data != null && data.featureSize() != model.featureSize()) {
+            throw new UserError(rows.dir() + ": rows of " + data.channels() + "x" + data.height() + "x" + data.width()
+                    + " = " + data.featureSize() + " values, but the model in " + exportDir + " takes "
+                    + model.channels() + "x" + model.height() + "x" + model.width() + " = " + model.featureSize());
+        }
+    }
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
         Network net = Models.read(ExportStage.verifiedModel(ctx.input(0)));
+        TensorSpec modelSpec = TensorSpec.readFrom(ctx.input(0));
+        ShardIndex rows = rowsToScore(ctx.input(1));
+        requireSameShape(modelSpec, rows, ctx.input(0));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         Broadcast<byte[]> model = jsc.broadcast(Models.bytes(net));
         int batch = ctx.config().integer("score.batch-size");
 
-        Dataset<Row> rows = ctx.spark().read().parquet(Fs.child(ctx.input(1), Splits.TEST))
-                .select("id", "label", "features");
-        Dataset<Row> predictions = rows.mapPartitions(new Predict(model, batch), Encoders.row(PREDICTION));
-        predictions.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("predictions"));
+        List<String> blocks = new ArrayList<>();
+        for (ShardIndex.Shard shard : rows.shards()) {
+            long first = 0;
+            for (int g = 0; g < shard.rowGroupRows().length; g++) {
+                blocks.add(g + "," + first + "," + shard.uri());
+                first += shard.rowGroupRows()[g];
+            }
+        }
+        JavaRDD<Row> scored = jsc.parallelize(blocks, Math.max(1, blocks.size())).flatMap(new Predict(model, batch));
+        ctx.spark().createDataFrame(scored, PREDICTION).write().mode(SaveMode.ErrorIfExists)
+                .parquet(ctx.out("predictions"));
 
-        Row summary = ctx.spark().read().parquet(ctx.out("predictions"))
-                .agg(count(lit(1)), sum(when(col("label").equalTo(col("predicted")), 1).otherwise(0)),
-                        avg("confidence"))
+        Dataset<Row> predictions = ctx.spark().read().parquet(ctx.out("predictions"));
+        Row summary = predictions.agg(count(lit(1)), count(col("label")),
+                        sum(when(col("label").equalTo(col("predicted")), 1).otherwise(0)), avg("confidence"))
                 .first();
-        long scored = summary.getLong(0);
-        long correct = summary.isNullAt(1) ? 0 : summary.getLong(1);
+        long scoredRows = summary.getLong(0);
+        long labeled = summary.getLong(1);
+        long correct = summary.isNullAt(2) ? 0 : summary.getLong(2);
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("scored_rows", scored);
-        Double accuracy = scored == 0 ? null : Math.round(1e4 * correct / (double) scored) / 1e4;
+        metrics.put("scored_rows", scoredRows);
+        metrics.put("labeled_rows", labeled);
+        Double accuracy = labeled == 0 ? null : Math.round(1e4 * correct / (double) labeled) / 1e4;
         metrics.put("accuracy", accuracy);
-        metrics.put("mean_confidence", summary.isNullAt(2) ? null : Math.round(summary.getDouble(2) * 1e4) / 1e4);
+        metrics.put("mean_confidence", summary.isNullAt(3) ? null : Math.round(summary.getDouble(3) * 1e4) / 1e4);
         metrics.put("model_file", ExportStage.MODEL);
         metrics.put("model_format", "dl4j");
-        int classes = TensorSpec.readFrom(ctx.input(0)).numClasses();
+        int classes = modelSpec.numClasses();
         long[][] confusion = new long[classes][classes];
-        for (Row r : ctx.spark().read().parquet(ctx.out("predictions")).groupBy("label", "predicted").count()
-                .collectAsList()) {
+        for (Row r : predictions.filter(col("label").isNotNull()).groupBy("label", "predicted").count().collectAsList()) {
             int actual = r.getInt(0);
             int guess = r.getInt(1);
-            if (actual < 0 || actual >= classes || guess < 0 || guess >= classes) {
-                throw new UserError(ctx.input(1) + ": test label " + actual + " or prediction " + guess
-                        + " is outside the model's " + classes + " classes");
+            if (actual < 0 || actual >= classes) {
+                throw new UserError(rows.dir() + ": label " + actual + " is outside the model's " + classes
+                        + " classes (0.." + (classes - 1) + ")");
             }
             confusion[actual][guess] = r.getLong(2);
         }
-        Fs.writeString(ctx.out(EVALUATION), Json.write(Evaluations.fromConfusion(confusion)));
-        return StageResult.of(Counts.rows(rows.count(), scored, Map.of(), 0), metrics, "accuracy "
-                + accuracy + " on " + scored + " rows (" + ExportStage.MODEL + ")");
+        if (labeled > 0) {
+            Fs.writeString(ctx.out(EVALUATION), Json.write(Evaluations.fromConfusion(confusion)));
+        }
+        String summaryLine = scoredRows == 0 ? "no rows to score in " + rows.dir() + " (no test split: split.test is 0?)"
+                : labeled == 0 ? scoredRows + " unlabeled rows scored (" + ExportStage.MODEL + ")"
+                : "accuracy " + accuracy + " on " + labeled + " labeled rows (" + ExportStage.MODEL + ")";
+        return StageResult.of(Counts.rows(rows.rows(), scoredRows, Map.of(), 0), metrics, summaryLine);
     }
 
-    /** Scores a partition in batches with one model instance. */
-    static final class Predict implements MapPartitionsFunction<Row, Row> {
+    /**
+     * Scores one block ({@code group,firstRowInFile,shardUri}) with the partition's model instance, in batches: at
+     * most one block and one batch of outputs in memory.
+     */
+    static final class Predict implements FlatMapFunction<String, Row> {
         private final Broadcast<byte[]> model;
         private final int batch;
+        private transient Network net;
 
         Predict(Broadcast<byte[]> model, int batch) {
             this.model = model;
@@ -111,56 +173,34 @@ public final class ScoreStage implements Stage {
         }
 
         @Override
-        public Iterator<Row> call(Iterator<Row> input) throws IOException {
-            Network net = Models.fromBytes(model.value(), "the broadcast model");
-            // streams: at most one batch of inputs and one of predictions in memory, whatever the partition size
-            return new Iterator<>() {
-                private final List<Row> pending = new ArrayList<>(batch);
-                private final List<Row> scored = new ArrayList<>(batch);
-                private int next;
-
-                @Override
-                public boolean hasNext() {
-                    if (next < scored.size()) {
-                        return true;
-                    }
-                    scored.clear();
-                    next = 0;
-                    while (input.hasNext() && pending.size() < batch) {
-                        pending.add(input.next());
-                    }
-                    if (pending.isEmpty()) {
-                        return false;
-                    }
-                    score(net, pending, scored);
-                    pending.clear();
-                    return true;
-                }
-
-                @Override
-                public Row next() {
-                    if (!hasNext()) {
-                        throw new java.util.NoSuchElementException();
-                    }
-                    return scored.get(next++);
-                }
-            };
-        }
-
-        private static void score(Network net, List<Row> rows, List<Row> out) {
-            int n = rows.size();
-            int size = ((byte[]) rows.get(0).get(2)).length / Float.BYTES;
-            float[] features = new float[n * size];
-            for (int i = 0; i < n; i++) {
-                ByteBuffer.wrap((byte[]) rows.get(i).get(2)).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
-                        .get(features, i * size, size);
+        public Iterator<Row> call(String task) {
+            if (net == null) {
+                net = Models.fromBytes(model.value(), "the broadcast model");
             }
-            INDArray probabilities = net.output(Nd4j.create(features, new long[] {n, size}, 'c'));
-            INDArray predicted = probabilities.argMax(1);
-            for (int i = 0; i < n; i++) {
-                int p = predicted.getInt(i);
-                out.add(RowFactory.create(rows.get(i).getString(0), rows.get(i).getInt(1), p,
-                        probabilities.getFloat(i, p)));
+            String[] parts = task.split(",", 3);
+            int group = Integer.parseInt(parts[0]);
+            long firstRow = Long.parseLong(parts[1]);
+            String shard = parts[2];
+            TensorBlock block = BlockCache.read(shard, group);
+            try {
+                String[] ids = shard.endsWith(".parquet") ? new TensorShardReader(shard).ids(group) : null;
+                String name = new org.apache.hadoop.fs.Path(shard).getName();
+                List<Row> out = new ArrayList<>(block.rows());
+                for (int from = 0; from < block.rows(); from += batch) {
+                    int n = Math.min(batch, block.rows() - from);
+                    INDArray probabilities = net.output(Batches.features(block, from, n));
+                    INDArray predicted = probabilities.argMax(1);
+                    for (int i = 0; i < n; i++) {
+                        int row = from + i;
+                        int p = predicted.getInt(i);
+                        String id = ids != null && ids[row] != null ? ids[row] : name + "#" + (firstRow + row);
+                        int label = block.label(row);
+                        out.add(RowFactory.create(id, label < 0 ? null : label, p, probabilities.getFloat(i, p)));
+                    }
+                }
+                return out.iterator();
+            } finally {
+                block.release();
             }
         }
     }

@@ -7,14 +7,25 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Shape and meaning of the image tensors a stage hands to the next: CHW float32 features, value scale and the
- * number of classes. Written as {@code tensor.json} by clean, carried by augment, embedded in Parquet footers by
+ * Shape and meaning of the tensors a stage hands to the next: CHW float32 features (a flat vector is 1x1xF), value
+ * scale (or {@link #AS_STORED}) and the number of classes. Written as {@code tensor.json} by clean, carried by augment, embedded in Parquet footers by
  * pack and in the export manifest, so every reader knows the layout without guessing.
  */
 public record TensorSpec(int channels, int height, int width, String normalize, int numClasses)
         implements Serializable {
 
     public static final String FILE = "tensor.json";
+
+    /**
+     * {@code normalize} of tensors read as they are (HDF5, Parquet arrays from elsewhere): the stored values are the
+     * model's input, with no decode, resize or scaling in between. Images from clean say "unit" or "none".
+     */
+    public static final String AS_STORED = "as-stored";
+
+    /** Whether these tensors came through clean's image chain (decode, resize, scale) rather than as stored. */
+    public boolean fromImages() {
+        return !AS_STORED.equals(normalize);
+    }
 
     public int featureSize() {
         return channels * height * width;

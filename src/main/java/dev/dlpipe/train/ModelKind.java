@@ -23,6 +23,12 @@ public enum ModelKind {
         public Model create(TrainSettings s, TensorSpec spec) {
             return ModelFactory.multiLayer(ModelFactory.lenet(s, spec));
         }
+
+        /** 5x5 conv, 2x2 pool, 5x5 conv, 2x2 pool without padding: ((n - 4) / 2 - 4) / 2 >= 1 needs n >= 16. */
+        @Override
+        int minSide() {
+            return 16;
+        }
     },
     RESNET {
         @Override
@@ -34,7 +40,36 @@ public enum ModelKind {
         public boolean graph() {
             return true;
         }
+
+        /** "same" padding keeps sizes; one 2x2 pooling halves them: below 4 pixels there is no image left. */
+        @Override
+        int minSide() {
+            return 4;
+        }
     };
+
+    /** Smallest height and width the network takes (0: any shape, including flat vectors). */
+    int minSide() {
+        return 0;
+    }
+
+    /**
+     * A one-line error before any Spark work when the network cannot take the input's shape (a convolution larger
+     * than the image used to fail inside a Spark task after hundreds of log lines). {@code where} names the data.
+     */
+    public void requireFits(TensorSpec spec, String where) {
+        if (spec == null) {
+            throw new UserError(where + ": no tensor shape (no shards to read it from)");
+        }
+        int min = minSide();
+        if (min > 0 && (spec.height() < min || spec.width() < min)) {
+            String shape = spec.channels() + "x" + spec.height() + "x" + spec.width();
+            throw new UserError("train.model '" + configName() + "' needs images of at least " + min + "x" + min
+                    + " pixels, but " + where + " holds " + (spec.height() == 1 ? "flat vectors of " + spec.featureSize()
+                    + " values" : shape + " (CxHxW) tensors") + "; use train.model: mlp"
+                    + (spec.height() == 1 ? "" : ", or resize (clean.image.height / clean.image.width)"));
+        }
+    }
 
     /** The initialized network: a MultiLayerNetwork, or a ComputationGraph where {@link #graph()}. */
     public abstract Model create(TrainSettings s, TensorSpec spec);

@@ -9,6 +9,7 @@ import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import dev.dlpipe.UserError;
+import dev.dlpipe.config.Config;
 import dev.dlpipe.tensor.TensorSpec;
 import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
@@ -111,6 +112,30 @@ public final class TrainStage implements Stage {
         return "train";
     }
 
+    /**
+     * The model against the input's shape: read from the shards when they exist (HDF5 or Parquet, footers and
+     * labels only), else the shape clean.image.* will give the images a planned pack writes.
+     */
+    @Override
+    public void preflight(Config config, List<String> inputs) {
+        TrainSettings s = TrainSettings.from(config);
+        ModelKind model = ModelKind.of(s.model());
+        if (inputs.get(0) != null && Fs.exists(inputs.get(0))) {
+            String trainDir = Fs.child(inputs.get(0), Splits.TRAIN);
+            ShardIndex train = ShardIndex.of(trainDir);
+            if (train.rows() == 0) {
+                throw new UserError(inputs.get(0) + ": no training rows: expected tensor shards (.parquet, or .h5 from"
+                        + " h5py) under " + Splits.TRAIN + "/, with optional " + Splits.VALIDATION + "/ and "
+                        + Splits.TEST + "/ beside it");
+            }
+            model.requireFits(train.spec(), trainDir);
+        } else if ("image".equals(config.string("pipeline.data-kind"))) {
+            model.requireFits(new TensorSpec(config.integer("clean.image.channels"), config.integer("clean.image.height"),
+                    config.integer("clean.image.width"), config.string("clean.image.normalize"), 0),
+                    "clean.image.height/width (the images pack will write)");
+        }
+    }
+
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
@@ -122,8 +147,11 @@ public final class TrainStage implements Stage {
             throw new UserError(ctx.input(0) + ": the training split is empty (no shards under train/)");
         }
         TensorSpec spec = train.spec();
-        dev.dlpipe.core.Labels.requireTwoClasses(ctx.spark().read().parquet(Fs.child(ctx.input(0), Splits.TRAIN)),
-                "label", Fs.child(ctx.input(0), Splits.TRAIN));
+        ModelKind.of(s.model()).requireFits(spec, train.dir());
+        if (!train.checkedTwoClasses()) { // Parquet written without statistics: count the labels
+            dev.dlpipe.core.Labels.requireTwoClasses(ctx.spark().read().parquet(Fs.child(ctx.input(0), Splits.TRAIN)),
+                    "label", Fs.child(ctx.input(0), Splits.TRAIN));
+        }
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         ParquetMinibatchLoader loader = new ParquetMinibatchLoader(spec.numClasses());
 

@@ -71,7 +71,7 @@ class ForeignParquetTest {
         for (String written : List.of(floats, doubles)) {
             ShardIndex index = ShardIndex.of(written);
             assertEquals(rows, index.rows());
-            assertEquals(new TensorSpec(1, 1, width, "none", 7), index.spec(), "inferred from row length and labels");
+            assertEquals(new TensorSpec(1, 1, width, TensorSpec.AS_STORED, 7), index.spec(), "inferred from row length and labels");
             boolean[] seen = new boolean[rows];
             EpochIterator it = new EpochIterator(new ParquetBlocks(index), BatchPolicy.inOrder(64));
             int n = 0;
@@ -125,7 +125,7 @@ class ForeignParquetTest {
         }
         List<Fixture> fixtures = List.of(
                 new Fixture("pyarrow_list_float32.parquet", new TensorSpec(2, 3, 4, "unit", 5), 3, false),
-                new Fixture("pyarrow_fixed_list_float64_v2.parquet", new TensorSpec(1, 1, 24, "none", 5), 2, false),
+                new Fixture("pyarrow_fixed_list_float64_v2.parquet", new TensorSpec(1, 1, 24, TensorSpec.AS_STORED, 5), 2, false),
                 new Fixture("pyarrow_binary_plain.parquet", new TensorSpec(2, 3, 4, "unit", 5), 4, true));
         for (Fixture f : fixtures) {
             Path shardDir = dir.resolve(f.file().replace(".parquet", ""));
@@ -176,7 +176,7 @@ class ForeignParquetTest {
             }
         }
         ShardIndex index = ShardIndex.of(file.getParent().toString());
-        assertEquals(new TensorSpec(1, 1, 4, "none", 3), index.spec());
+        assertEquals(new TensorSpec(1, 1, 4, TensorSpec.AS_STORED, 3), index.spec());
         DataSet ds = new EpochIterator(new ParquetBlocks(index), BatchPolicy.inOrder(30)).next();
         for (int i = 0; i < 30; i++) {
             for (int j = 0; j < 4; j++) {

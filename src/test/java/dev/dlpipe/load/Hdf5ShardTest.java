@@ -45,11 +45,11 @@ class Hdf5ShardTest {
     @Test
     void readsH5pyFloat32GzipAndUint8Chunked() {
         try (Hdf5Shard.Blocks f32 = new Hdf5Shard.Blocks(FIXTURES.resolve("h5py_float32_gzip.h5").toString(), 5)) {
-            assertEquals(new TensorSpec(1, 4, 5, "unit", 3), f32.spec());
+            assertEquals(new TensorSpec(1, 4, 5, TensorSpec.AS_STORED, 3), f32.spec(), "read as stored");
             assertFixture(f32, 13, 20, 1 / 255f);
         }
         try (Hdf5Shard.Blocks u8 = new Hdf5Shard.Blocks(FIXTURES.resolve("h5py_uint8_chunked.h5").toString(), 3)) {
-            assertEquals(new TensorSpec(1, 6, 6, "none", 3), u8.spec(), "uint8 arrives as 0..255 floats");
+            assertEquals(new TensorSpec(1, 6, 6, TensorSpec.AS_STORED, 3), u8.spec(), "uint8 arrives as 0..255 floats");
             assertFixture(u8, 10, 36, 1f);
         }
     }
@@ -71,7 +71,7 @@ class Hdf5ShardTest {
         double sum = 0;
         try (Hdf5Shard.Blocks b = new Hdf5Shard.Blocks(file.toString(), 32)) {
             assertEquals(rows, b.rows());
-            assertEquals(new TensorSpec(2, 3, 4, "unit", 5), b.spec());
+            assertEquals(new TensorSpec(2, 3, 4, TensorSpec.AS_STORED, 5), b.spec());
             EpochIterator it = new EpochIterator(b, BatchPolicy.inOrder(10));
             int i = 0;
             while (it.hasNext()) {

@@ -1,0 +1,102 @@
+package dev.dlpipe.tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.TestSpark;
+import dev.dlpipe.UserError;
+import dev.dlpipe.config.Config;
+import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.core.StageReport;
+import dev.dlpipe.core.StageRunner;
+import dev.dlpipe.pipeline.PipelinePlan;
+import dev.dlpipe.pipeline.PipelineRunner;
+import dev.dlpipe.score.ScoreStage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A tensor dataset the project did not write (scikit-learn's digits, written by h5py as uint8 (N, 8, 8) under the
+ * names X and y, with the user's own train/test split; see src/test/resources/byod/make_byod_fixtures.py) goes
+ * through train, export and score as it is, and the exported model then scores unlabeled new rows.
+ */
+class TensorDatasetPipelineTest {
+
+    static final Path BYOD = Path.of(System.getProperty("dlpipe.project.dir", "."), "src/test/resources/byod");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void h5pyDigitsTrainExportAndScoreWithTheUsersSplit() throws Exception {
+        Path runDir = dir.resolve("run");
+        Config config = ConfigLoader.load(List.of(), List.of("pipeline.name=digits", "pipeline.data-kind=tensor",
+                "pipeline.input=" + BYOD.resolve("digits-h5"), "run.dir=" + runDir, "spark.master=local[2]",
+                "train.epochs=8", "spark.conf.spark.sql.shuffle.partitions=4"));
+        PipelinePlan plan = PipelinePlan.of(config);
+        assertEquals(List.of("train", "compress", "export", "score"), plan.steps().stream().map(PipelinePlan.Step::stage)
+                .toList(), "the default stages a tensor dataset has");
+        Config short_ = ConfigLoader.load(List.of(), List.of("pipeline.name=digits", "pipeline.data-kind=tensor",
+                "pipeline.input=" + BYOD.resolve("digits-h5"), "run.dir=" + runDir, "spark.master=local[2]",
+                "pipeline.stages=train,export,score", "train.epochs=8", "spark.conf.spark.sql.shuffle.partitions=4"));
+
+        List<StageReport> reports = PipelineRunner.run(TestSpark.session(), short_);
+
+        StageReport train = reports.get(0);
+        assertEquals(1347L, ((Number) train.metrics().get("train_rows")).longValue(), "every row of the user's train split");
+        StageReport score = reports.get(2);
+        assertEquals(450L, score.counts().out(), "every test row scored");
+        double accuracy = ((Number) score.metrics().get("accuracy")).doubleValue();
+        assertTrue(accuracy > 0.9, "digits with an MLP: scikit-learn's MLP gets ~0.97; got " + accuracy);
+        assertTrue(Files.isRegularFile(runDir.resolve("report.md")) && Files.isRegularFile(runDir.resolve("run.json")));
+        assertEquals(List.of(1, 8, 8), shape(runDir.resolve("export")), "the real shape travels to the export");
+        Map<String, Object> pre = dev.dlpipe.core.Json.readMap(Files.readString(runDir.resolve("export/preprocessing.json")));
+        assertEquals("tensor", pre.get("input"), "no image chain for tensors read as stored: " + pre);
+        assertEquals(List.of(1, 8, 8), pre.get("shape"));
+
+        // new data: the test rows again, unlabeled; predicted like the test split, named by file and row
+        Path out = dir.resolve("scored-new");
+        StageReport fresh = StageRunner.run(new ScoreStage(), TestSpark.session(), TestSpark.config(),
+                List.of(runDir.resolve("export").toString(), BYOD.resolve("digits-h5-new").toString()), out.toString());
+        assertEquals(450L, fresh.counts().out());
+        assertNull(fresh.metrics().get("accuracy"), "no labels, no accuracy: " + fresh.metrics());
+        List<Row> newRows = sorted(out.resolve("predictions"));
+        List<Row> testRows = sorted(runDir.resolve("score/predictions"));
+        assertEquals("new.h5#0", newRows.get(0).getString(0));
+        assertTrue(newRows.get(0).isNullAt(1), "label is null for unlabeled rows");
+        for (int i = 0; i < newRows.size(); i++) {
+            assertEquals(testRows.get(i).getInt(2), newRows.get(i).getInt(2), "row " + i + " predicted the same");
+        }
+    }
+
+    @Test
+    void aModelThatCannotTakeTheShapeIsAOneLineErrorBeforeSpark() {
+        Config config = TestSpark.config("train.model=lenet", "pipeline.data-kind=tensor");
+        UserError e = assertThrows(UserError.class, () -> new dev.dlpipe.train.TrainStage()
+                .preflight(config, List.of(BYOD.resolve("digits-h5").toString())));
+        assertTrue(e.getMessage().contains("train.model 'lenet' needs images of at least 16x16")
+                && e.getMessage().contains("1x8x8") && e.getMessage().contains("mlp"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), "one line");
+
+        UserError unlabeled = assertThrows(UserError.class, () -> new dev.dlpipe.train.TrainStage()
+                .preflight(TestSpark.config(), List.of(BYOD.resolve("digits-h5-new").toString())));
+        assertTrue(unlabeled.getMessage().contains("no training rows"), unlabeled.getMessage());
+    }
+
+    private static List<Integer> shape(Path export) throws Exception {
+        TensorSpec spec = TensorSpec.readFrom(export.toString());
+        return List.of(spec.channels(), spec.height(), spec.width());
+    }
+
+    /** Predictions in file-row order ("name#row" ids sort by row number within the file). */
+    private static List<Row> sorted(Path predictions) {
+        List<Row> rows = new java.util.ArrayList<>(TestSpark.session().read().parquet(predictions.toString()).collectAsList());
+        rows.sort(Comparator.comparingInt(r -> Integer.parseInt(r.getString(0).substring(r.getString(0).indexOf('#') + 1))));
+        return rows;
+    }
+}
