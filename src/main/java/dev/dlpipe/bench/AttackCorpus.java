@@ -218,7 +218,12 @@ public final class AttackCorpus {
     }
 
     private static List<String> tabular(Path csv, Path out) {
-        return List.of("clean", "--input", csv.toString(), "--output", out.toString(), "--set", "pipeline.data-kind=tabular");
+        // the sample table's columns as pipelines/tabular.yaml names them: an empty numeric column named in the
+        // config is an error, where an inferred one would just be left out
+        return List.of("clean", "--input", csv.toString(), "--output", out.toString(), "--set", "pipeline.data-kind=tabular",
+                "--set", "clean.tabular.id-column=id", "--set", "clean.tabular.label-column=churned", "--set",
+                "clean.tabular.numeric-columns=age,income,tenure_months,monthly_spend,support_calls", "--set",
+                "clean.tabular.categorical-columns=city,plan");
     }
 
     /** "yes (in 800 = out 788 + quarantined 12)" from the output's manifest, "n/a" without one, "NO ..." if not. */

@@ -44,6 +44,9 @@ public final class ConfigSchema {
 
         add(ConfigKey.range("split.validation", DOUBLE, 0, 0.5, "fraction of rows assigned to the validation split"));
         add(ConfigKey.range("split.test", DOUBLE, 0, 0.5, "fraction of rows assigned to the test split"));
+        add(ConfigKey.of("split.column", STRING,
+                "a column holding the user's own split (train/validation/test, or synonyms); kept as given when the input has it"));
+        add(ConfigKey.of("split.values", MAP, "more split-column values, each mapped to train, validation or test"));
 
         add(ConfigKey.range("clean.image.height", INT, 1, 4096, "height images are resized to"));
         add(ConfigKey.range("clean.image.width", INT, 1, 4096, "width images are resized to"));
@@ -70,9 +73,11 @@ public final class ConfigSchema {
         add(ConfigKey.range("clean.text.minhash-bands", INT, 1, 64, "LSH bands: more bands find more near duplicates"));
         add(ConfigKey.range("clean.text.minhash-rows", INT, 1, 32, "min-hashes per band: more rows make buckets stricter"));
 
-        add(ConfigKey.of("clean.tabular.id-column", STRING, "row key column"));
-        add(ConfigKey.of("clean.tabular.label-column", STRING, "integer class label column"));
-        add(ConfigKey.of("clean.tabular.numeric-columns", STRING_LIST, "columns coerced to double"));
+        add(ConfigKey.of("clean.tabular.id-column", STRING,
+                "row key column (empty = none: a stable id is derived from the row's content and its ordinal)"));
+        add(ConfigKey.of("clean.tabular.label-column", STRING, "class label column (integers, or names indexed in sorted order)"));
+        add(ConfigKey.of("clean.tabular.numeric-columns", STRING_LIST,
+                "columns coerced to double (with categorical-columns empty too: every other column, inferred from its values)"));
         add(ConfigKey.of("clean.tabular.categorical-columns", STRING_LIST, "columns treated as categories"));
         add(ConfigKey.oneOf("clean.tabular.numeric-nulls", "default null policy for numeric columns",
                 "drop", "mean", "median", "constant"));

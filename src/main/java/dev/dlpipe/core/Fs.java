@@ -158,6 +158,29 @@ public final class Fs {
         }
     }
 
+    /** The path itself if it is a file, else the first data file below it in name order; null if none. */
+    public static String firstDataFile(String p) {
+        Path root = path(p);
+        try {
+            FileSystem fs = fs(root);
+            Path qualifiedRoot = fs.makeQualified(root);
+            if (fs.getFileStatus(root).isFile()) {
+                return qualifiedRoot.toString();
+            }
+            java.util.List<String> files = new java.util.ArrayList<>();
+            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(root, true);
+            while (it.hasNext()) {
+                Path f = it.next().getPath();
+                if (isDataFile(qualifiedRoot, f)) {
+                    files.add(f.toString());
+                }
+            }
+            return files.stream().sorted().findFirst().orElse(null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + p, e);
+        }
+    }
+
     /** A file, or a directory holding at least one file that is not hidden ({@link #isDataFile}). */
     public static boolean hasDataFiles(String p) {
         Path root = path(p);

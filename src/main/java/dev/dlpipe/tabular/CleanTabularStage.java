@@ -6,6 +6,7 @@ import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Labels;
 import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.core.RowIds;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
@@ -38,6 +39,8 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class CleanTabularStage implements Stage {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CleanTabularStage.class);
+
     public static final String CORRUPT = "_corrupt_record";
 
     /** Which columns play which part, and the policies, from config. */
@@ -54,6 +57,17 @@ public final class CleanTabularStage implements Stage {
                     c.string("clean.tabular.outlier-action"), c.string("clean.tabular.scaling"),
                     c.string("clean.tabular.encoding"), c.integer("clean.tabular.pca-components"),
                     c.string("clean.tabular.fitted"));
+        }
+
+        Settings withColumns(List<String> numericColumns, List<String> categoricalColumns) {
+            return new Settings(id, label, numericColumns, categoricalColumns, numericNulls, categoricalNulls,
+                    numericConstant, categoricalConstant, nulls, outliers, k, outlierAction, scaling, encoding,
+                    pcaComponents, fitted);
+        }
+
+        /** Whether the feature columns are to be inferred (neither list given). */
+        boolean inferColumns() {
+            return numeric.isEmpty() && categorical.isEmpty();
         }
 
         String nullPolicy(String column, boolean numericColumn) {
@@ -74,20 +88,50 @@ public final class CleanTabularStage implements Stage {
     }
 
 
+    /** Column names of a derived row id and its ordinal helper (never in a user's table). */
+    static final String DERIVED_ID = "_dlpipe_id";
+
+    /**
+     * Every column the config names against the CSV header, before Spark starts: one message for all of them.
+     * The header is the first line of the (first) CSV file.
+     */
+    @Override
+    public void preflight(Config config, List<String> inputs) {
+        if (inputs.get(0) == null || !dev.dlpipe.core.Fs.exists(inputs.get(0))) {
+            return;
+        }
+        requireColumns(Settings.from(config), CsvHeader.of(inputs.get(0)), inputs.get(0));
+    }
+
+    static void requireColumns(Settings s, List<String> header, String input) {
+        List<String> missing = new ArrayList<>();
+        if (!s.id().isEmpty() && !header.contains(s.id())) {
+            missing.add("clean.tabular.id-column '" + s.id() + "'");
+        }
+        if (!header.contains(s.label())) {
+            missing.add("clean.tabular.label-column '" + s.label() + "'");
+        }
+        s.numeric().stream().filter(c -> !header.contains(c))
+                .forEach(c -> missing.add("clean.tabular.numeric-columns entry '" + c + "'"));
+        s.categorical().stream().filter(c -> !header.contains(c))
+                .forEach(c -> missing.add("clean.tabular.categorical-columns entry '" + c + "'"));
+        if (!missing.isEmpty()) {
+            throw new UserError(input + ": no column for " + String.join(", ", missing) + "; the header has " + header);
+        }
+    }
+
     @Override
     public StageResult run(StageContext ctx) {
         Config config = ctx.config();
-        Settings s = Settings.from(config);
+        Settings configured = Settings.from(config);
         String input = ctx.input(0);
         List<String> header = Arrays.asList(ctx.spark().read().option("header", "true").csv(input).columns());
-        List<String> needed = new ArrayList<>(List.of(s.id(), s.label()));
-        needed.addAll(s.numeric());
-        needed.addAll(s.categorical());
-        for (String c : needed) {
-            if (!header.contains(c)) {
-                throw new UserError(input + ": no column '" + c + "' (header: " + header + ")");
-            }
-        }
+        requireColumns(configured, header, input);
+        String splitColumn = config.string("split.column");
+        boolean userSplit = !splitColumn.isEmpty() && header.contains(splitColumn)
+                && !splitColumn.equals(configured.label()) && !splitColumn.equals(configured.id());
+        Map<String, String> splitValues = config.map("split.values");
+        Splits.checkValues(splitValues);
         StructType schema = new StructType();
         for (String c : header) {
             schema = schema.add(c, DataTypes.StringType);
@@ -100,15 +144,37 @@ public final class CleanTabularStage implements Stage {
                 .option("columnNameOfCorruptRecord", CORRUPT).option("multiLine", "true").option("escape", "\"")
                 .csv(input);
 
+        String idColumn = configured.id().isEmpty() ? DERIVED_ID : configured.id();
+        if (configured.id().isEmpty()) {
+            raw = RowIds.derive(raw, header, DERIVED_ID);
+        }
+        List<String> ignored = new ArrayList<>();
+        Settings s = configured;
+        if (configured.inferColumns()) {
+            List<String> candidates = header.stream().filter(c -> !c.equals(configured.label())
+                    && !c.equals(configured.id()) && !(userSplit && c.equals(splitColumn))).toList();
+            ColumnTypes types = ColumnTypes.infer(raw.filter(col(CORRUPT).isNull()), candidates);
+            s = configured.withColumns(types.numeric(), types.categorical());
+            ignored.addAll(types.ignored());
+            LOG.info("[clean] inferred {} numeric and {} categorical feature columns{}", types.numeric().size(),
+                    types.categorical().size(), types.ignored().isEmpty() ? "" : "; ignored " + types.ignored());
+        }
+
         // schema enforcement: the first failing check names the row's reason
         Labels.Plan labels = Labels.plan(raw.filter(col(CORRUPT).isNull()), s.label(), config);
         Column typedLabel = labels.index();
+        Column split = userSplit ? Splits.given(col(splitColumn), splitValues)
+                : Splits.assign(col(idColumn), config.integer("run.seed"), config.number("split.validation"),
+                config.number("split.test"));
         Column reason = when(col(CORRUPT).isNotNull(), lit("malformed_row"))
-                .when(col(s.id()).isNull(), lit("missing_id"))
+                .when(col(idColumn).isNull(), lit("missing_id"))
                 .when(col(s.label()).isNull(), lit("missing_label"))
-                .when(labels.problem().isNotNull(), lit("bad_label"));
+                .when(labels.problem().isNotNull(), lit("bad_label"))
+                .when(split.isNull(), lit("bad_split"));
         Column detail = when(col(CORRUPT).isNotNull(), col(CORRUPT))
-                .when(labels.problem().isNotNull(), labels.problem());
+                .when(labels.problem().isNotNull(), labels.problem())
+                .when(split.isNull(), userSplit ? concat(lit(splitColumn + "='"), coalesce(col(splitColumn), lit("")),
+                        lit("' is not train, validation or test (split.values maps more)")) : lit(null));
         for (String c : s.numeric()) {
             Column v = col(c).cast("double");
             Column bad = col(c).isNotNull().and(v.isNull());
@@ -119,12 +185,11 @@ public final class CleanTabularStage implements Stage {
                     .when(nonFinite, concat(lit(c + "='"), col(c), lit("' is not a finite number")));
         }
         Dataset<Row> checked = raw.withColumn(Quarantine.REASON, reason).withColumn(Quarantine.DETAIL, detail)
-                .withColumn("split", Splits.assign(col(s.id()), config.integer("run.seed"),
-                        config.number("split.validation"), config.number("split.test")))
+                .withColumn("split", split)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
             long in = checked.count();
-            List<Column> typed = new ArrayList<>(List.of(col(s.id()).as("id"), typedLabel.as("label"), col("split")));
+            List<Column> typed = new ArrayList<>(List.of(col(idColumn).as("id"), typedLabel.as("label"), col("split")));
             s.numeric().forEach(c -> typed.add(col(c).cast("double").as(c)));
             s.categorical().forEach(c -> typed.add(col(c)));
             Dataset<Row> valid = checked.filter(col(Quarantine.REASON).isNull()).select(typed.toArray(Column[]::new));
@@ -137,10 +202,11 @@ public final class CleanTabularStage implements Stage {
                         stats, s.pcaComponents());
             }
             stats.writeTo(ctx.output());
+            CellEdits edits = CellEdits.count(valid, stats);
 
             Dataset<Row> rejected = checked.filter(col(Quarantine.REASON).isNotNull())
                     .select(concat_ws(",", Arrays.stream(header.toArray(String[]::new)).map(c -> coalesce(col(c), lit(""))).toArray(Column[]::new)).as("original_row"),
-                            col(Quarantine.REASON), col(Quarantine.DETAIL), col(s.id()).as("id"));
+                            col(Quarantine.REASON), col(Quarantine.DETAIL), col(idColumn).as("id"));
             Dataset<Row> dropped = transformed.filter(col(Quarantine.REASON).isNotNull())
                     .select(lit(null).cast("string").as("original_row"), col(Quarantine.REASON), col(Quarantine.DETAIL),
                             col("id"));
@@ -162,6 +228,14 @@ public final class CleanTabularStage implements Stage {
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("rows_per_split", perSplit);
             metrics.put("features", stats.layout().size());
+            metrics.put("numeric_columns", s.numeric());
+            metrics.put("categorical_columns", s.categorical());
+            if (!ignored.isEmpty()) {
+                metrics.put("ignored_columns", ignored);
+            }
+            metrics.put("id", s.id().isEmpty() ? "derived: content hash + ordinal (no id column)" : "column " + s.id());
+            metrics.put("split", userSplit ? "kept from column " + splitColumn : "seeded hash of the id");
+            metrics.putAll(edits.toMetrics());
             metrics.put("rows_with_duplicate_id", Quarantine.duplicateIds(written, "clean"));
             if (labels.names() != null) {
                 metrics.put("labels", labels.names());
@@ -285,8 +359,10 @@ public final class CleanTabularStage implements Stage {
      * one-hot, and the assembled {@code features} array. Rows dropped by a policy get a reason.
      */
     static Dataset<Row> apply(Dataset<Row> rows, TabularStats stats, Settings s) {
-        Column reason = lit(null).cast("string");
-        Column detail = lit(null).cast("string");
+        // (condition, reason, detail) per rule; combined below into ONE CASE expression each for reason and detail,
+        // so the plan grows linearly with the columns (wrapping the running expression per column, and reading it
+        // twice, made it exponential: 14 columns took minutes to plan, 30 never finished)
+        List<Column[]> rules = new ArrayList<>();
         List<Column> out = new ArrayList<>(List.of(col("id"), col("label"), col("split")));
         List<Column> features = new ArrayList<>();
         for (Map.Entry<String, TabularStats.Numeric> e : stats.numeric().entrySet()) {
@@ -294,17 +370,15 @@ public final class CleanTabularStage implements Stage {
             TabularStats.Numeric n = e.getValue();
             Column x = col(c);
             if (n.fill() == null) {
-                reason = when(reason.isNull().and(x.isNull()), lit("null_value")).otherwise(reason);
-                detail = when(detail.isNull().and(x.isNull()), lit(c + " is null")).otherwise(detail);
+                rules.add(new Column[] {x.isNull(), lit("null_value"), lit(c + " is null")});
             } else {
                 x = coalesce(x, lit(n.fill()));
             }
             if (n.lo() != null) {
                 Column outside = x.lt(n.lo()).or(x.gt(n.hi()));
                 if ("drop".equals(stats.outlierAction())) {
-                    reason = when(reason.isNull().and(outside), lit("outlier")).otherwise(reason);
-                    detail = when(detail.isNull().and(outside), concat(lit(c + "="), x.cast("string"),
-                            lit(String.format(Locale.ROOT, " outside [%.4g, %.4g]", n.lo(), n.hi())))).otherwise(detail);
+                    rules.add(new Column[] {outside, lit("outlier"), concat(lit(c + "="), x.cast("string"),
+                            lit(String.format(Locale.ROOT, " outside [%.4g, %.4g]", n.lo(), n.hi())))});
                 } else {
                     x = least(greatest(x, lit(n.lo())), lit(n.hi()));
                 }
@@ -318,8 +392,7 @@ public final class CleanTabularStage implements Stage {
             TabularStats.Categorical cat = e.getValue();
             Column v = col(c);
             if (cat.fill() == null) {
-                reason = when(reason.isNull().and(v.isNull()), lit("null_value")).otherwise(reason);
-                detail = when(detail.isNull().and(v.isNull()), lit(c + " is null")).otherwise(detail);
+                rules.add(new Column[] {v.isNull(), lit("null_value"), lit(c + " is null")});
             } else {
                 v = coalesce(v, lit(cat.fill()));
             }
@@ -335,6 +408,13 @@ public final class CleanTabularStage implements Stage {
                     features.add(when(index.equalTo(i), lit(1.0)).otherwise(lit(0.0)));
                 }
             }
+        }
+        Column reason = lit(null).cast("string");
+        Column detail = lit(null).cast("string");
+        for (int i = 0; i < rules.size(); i++) {
+            Column[] r = rules.get(i);
+            reason = i == 0 ? when(r[0], r[1]) : reason.when(r[0], r[1]);
+            detail = i == 0 ? when(r[0], r[2]) : detail.when(r[0], r[2]);
         }
         out.add(array(features.toArray(Column[]::new)).as("features"));
         out.add(reason.as(Quarantine.REASON));

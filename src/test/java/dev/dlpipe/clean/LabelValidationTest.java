@@ -106,7 +106,7 @@ class LabelValidationTest {
         csv.append("f,1,1.9\nn,1,-3\nh,1,1000000\nt,1,yes\n");
         Path input = Files.writeString(dir.resolve("labels.csv"), csv.toString());
         StageReport r = StageRunner.run(new CleanTabularStage(), spark, TestSpark.config("clean.tabular.label-column=y",
-                "clean.tabular.numeric-columns=x", "clean.tabular.categorical-columns=", "split.validation=0",
+                "clean.tabular.id-column=id", "clean.tabular.numeric-columns=x", "clean.tabular.categorical-columns=", "split.validation=0",
                 "split.test=0", "clean.tabular.outliers=none"), List.of(input.toString()), dir.resolve("tab").toString());
         assertEquals(Map.of("bad_label", 4L), r.counts().quarantined());
         Map<String, String> details = new java.util.TreeMap<>();

@@ -23,7 +23,7 @@ class TabularCleaningTest {
     @TempDir
     Path dir;
 
-    static final String[] COLUMNS = {"clean.tabular.label-column=y", "clean.tabular.numeric-columns=x,z",
+    static final String[] COLUMNS = {"clean.tabular.id-column=id", "clean.tabular.label-column=y", "clean.tabular.numeric-columns=x,z",
         "clean.tabular.categorical-columns=c", "split.validation=0", "split.test=0"};
 
     private static Config config(String... extra) {
@@ -134,9 +134,13 @@ class TabularCleaningTest {
     @Test
     void sampleCustomersReconcile() throws Exception {
         Path root = Path.of(System.getProperty("dlpipe.project.dir", "."));
-        StageReport r = StageRunner.run(new CleanTabularStage(), TestSpark.session(), TestSpark.config(),
+        StageReport r = StageRunner.run(new CleanTabularStage(), TestSpark.session(), TestSpark.config(
+                "clean.tabular.id-column=id", "clean.tabular.label-column=churned"),
                 List.of(root.resolve("sample-data/tabular/customers.csv").toString()), dir.resolve("cust").toString());
         assertEquals(4000, r.counts().in());
+        assertEquals(List.of("age", "income", "tenure_months", "monthly_spend", "support_calls"), r.metrics()
+                .get("numeric_columns"), "inferred from the values, 'thirty' in age notwithstanding");
+        assertEquals(List.of("city", "plan"), r.metrics().get("categorical_columns"));
         assertEquals(r.counts().in(), r.counts().out() + r.counts().quarantinedTotal());
         assertTrue(r.counts().quarantined().containsKey("malformed_row"));
         SparkSession spark = TestSpark.session();

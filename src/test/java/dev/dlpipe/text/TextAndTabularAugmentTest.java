@@ -47,7 +47,8 @@ class TextAndTabularAugmentTest {
 
     @Test
     void tabularOversamplingBalancesClasses() {
-        Config c = TestSpark.config("augment.copies=0", "augment.tabular.oversample=true");
+        Config c = TestSpark.config("augment.copies=0", "augment.tabular.oversample=true", "clean.tabular.id-column=id",
+                "clean.tabular.label-column=churned");
         run(new CleanTabularStage(), c, ROOT.resolve("sample-data/tabular/customers.csv").toString(), "tclean");
         // make class 1 a minority: keep a third of its training rows
         Dataset<Row> d = TestSpark.session().read().parquet(dir.resolve("tclean/data").toString());
@@ -72,7 +73,8 @@ class TextAndTabularAugmentTest {
      */
     @Test
     void tabularOversamplingWorksForAMildImbalanceToo() {
-        Config c = TestSpark.config("augment.copies=1", "augment.tabular.oversample=true");
+        Config c = TestSpark.config("augment.copies=1", "augment.tabular.oversample=true", "clean.tabular.id-column=id",
+                "clean.tabular.label-column=churned");
         run(new CleanTabularStage(), c, ROOT.resolve("sample-data/tabular/customers.csv").toString(), "mclean");
         StageReport a = run(new AugmentTabularStage(), c, dir.resolve("mclean").toString(), "maug");
         java.util.Map<?, ?> before = (java.util.Map<?, ?>) a.metrics().get("train_rows_per_class");
