@@ -48,8 +48,18 @@ public final class PipelineRunner {
             List<String> inputs = step.inputs().stream().map(i -> i.resolve(step.stage(), Fs::exists)).toList();
             LOG.info("stage {}/{} {}: {} s into the pipeline; {}", step.number(), plan.steps().size(), step.stage(),
                     Math.round((System.nanoTime() - t0) / 1e9), eta(plan, step, lastTimes));
-            reports.add(StageRunner.run(PipelineStage.of(step.stage()).create(config.string("pipeline.data-kind")), spark, config,
-                    inputs, step.output()));
+            try {
+                reports.add(StageRunner.run(PipelineStage.of(step.stage()).create(config.string("pipeline.data-kind")),
+                        spark, config, inputs, step.output()));
+            } catch (RuntimeException e) {
+                try { // what finished is still worth a report; the error stays the run's result
+                    RunReport.write(plan.runDir(), config, reports, started, step.stage(),
+                            String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString()));
+                } catch (RuntimeException reportFailure) {
+                    e.addSuppressed(reportFailure);
+                }
+                throw e;
+            }
         }
         RunReport.write(plan.runDir(), config, reports, started);
         return reports;

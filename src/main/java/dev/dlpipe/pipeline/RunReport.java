@@ -40,6 +40,15 @@ public final class RunReport {
     }
 
     public static void write(String runDir, Config config, List<StageReport> reports, Instant started) {
+        write(runDir, config, reports, started, null, null);
+    }
+
+    /**
+     * With {@code failedStage} set: the run stopped there with {@code error}; run.json and the report say so and
+     * still show every stage that finished, so a failed run leaves the same artifacts a person looks at.
+     */
+    public static void write(String runDir, Config config, List<StageReport> reports, Instant started,
+                             String failedStage, String error) {
         Instant finished = Instant.now();
         Map<String, Object> run = new LinkedHashMap<>();
         run.put("pipeline", config.string("pipeline.name"));
@@ -61,8 +70,16 @@ public final class RunReport {
             stages.add(s);
         }
         run.put("stages", stages);
+        if (failedStage != null) {
+            run.put("status", "failed");
+            run.put("failed_stage", failedStage);
+            run.put("error", error);
+        }
         Fs.writeString(Fs.child(runDir, RUN_JSON), Json.write(run));
         ReportDocument doc = document(runDir, config, reports, started, finished);
+        if (failedStage != null) {
+            doc.paragraph("**The run failed in stage " + failedStage + ":** " + error);
+        }
         Fs.writeString(Fs.child(runDir, MARKDOWN), doc.markdown());
         Fs.writeString(Fs.child(runDir, HTML), doc.html());
     }

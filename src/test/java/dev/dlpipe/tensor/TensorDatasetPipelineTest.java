@@ -88,6 +88,32 @@ class TensorDatasetPipelineTest {
         assertTrue(unlabeled.getMessage().contains("no training rows"), unlabeled.getMessage());
     }
 
+    /** split.test = 0, as a user's data may have no test split: score says so, and the run still ends in a report. */
+    @Test
+    void noTestSplitStillEndsInAReportAndAFailedStageToo() throws Exception {
+        Path data = dir.resolve("no-test");
+        Files.createDirectories(data.resolve("train"));
+        Files.copy(BYOD.resolve("digits-h5/train/digits.h5"), data.resolve("train/digits.h5"));
+        Path runDir = dir.resolve("run-no-test");
+        List<StageReport> reports = PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(), List.of(
+                "pipeline.name=no-test", "pipeline.data-kind=tensor", "pipeline.input=" + data, "run.dir=" + runDir,
+                "pipeline.stages=train,export,score", "train.epochs=1", "spark.master=local[2]")));
+        StageReport score = reports.get(2);
+        assertEquals(0L, score.counts().out());
+        assertTrue(score.summary().contains("no rows to score"), score.summary());
+        assertTrue(Files.isRegularFile(runDir.resolve("report.md")) && Files.isRegularFile(runDir.resolve("run.json")));
+
+        Path failed = dir.resolve("run-failed");
+        assertThrows(UserError.class, () -> PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(),
+                List.of("pipeline.name=bad-model", "pipeline.data-kind=tensor", "pipeline.input=" + data,
+                        "run.dir=" + failed, "pipeline.stages=train,export", "train.model=lenet"))));
+        Map<String, Object> run = dev.dlpipe.core.Json.readMap(Files.readString(failed.resolve("run.json")));
+        assertEquals("failed", run.get("status"));
+        assertEquals("train", run.get("failed_stage"));
+        assertTrue(String.valueOf(run.get("error")).contains("lenet"), run.toString());
+        assertTrue(Files.readString(failed.resolve("report.md")).contains("failed in stage train"));
+    }
+
     private static List<Integer> shape(Path export) throws Exception {
         TensorSpec spec = TensorSpec.readFrom(export.toString());
         return List.of(spec.channels(), spec.height(), spec.width());
