@@ -160,43 +160,32 @@ public final class Fs {
 
     /** The path itself if it is a file, else the first data file below it in name order; null if none. */
     public static String firstDataFile(String p) {
+        return dataFiles(p, false).stream().sorted().findFirst().orElse(null);
+    }
+
+    /** A file, or a directory holding at least one file that is not hidden ({@link #isDataFile}). */
+    public static boolean hasDataFiles(String p) {
+        return !dataFiles(p, true).isEmpty();
+    }
+
+    /** The data files at or below {@code p}; with {@code firstOnly} the walk stops at the first one found. */
+    private static java.util.List<String> dataFiles(String p, boolean firstOnly) {
         Path root = path(p);
+        java.util.List<String> files = new java.util.ArrayList<>();
         try {
             FileSystem fs = fs(root);
             Path qualifiedRoot = fs.makeQualified(root);
             if (fs.getFileStatus(root).isFile()) {
-                return qualifiedRoot.toString();
+                return java.util.List.of(qualifiedRoot.toString());
             }
-            java.util.List<String> files = new java.util.ArrayList<>();
             org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(root, true);
-            while (it.hasNext()) {
+            while (it.hasNext() && !(firstOnly && !files.isEmpty())) {
                 Path f = it.next().getPath();
                 if (isDataFile(qualifiedRoot, f)) {
                     files.add(f.toString());
                 }
             }
-            return files.stream().sorted().findFirst().orElse(null);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + p, e);
-        }
-    }
-
-    /** A file, or a directory holding at least one file that is not hidden ({@link #isDataFile}). */
-    public static boolean hasDataFiles(String p) {
-        Path root = path(p);
-        try {
-            FileSystem fs = fs(root);
-            Path qualifiedRoot = fs.makeQualified(root);
-            if (fs.getFileStatus(root).isFile()) {
-                return true;
-            }
-            org.apache.hadoop.fs.RemoteIterator<org.apache.hadoop.fs.LocatedFileStatus> it = fs.listFiles(root, true);
-            while (it.hasNext()) {
-                if (isDataFile(qualifiedRoot, it.next().getPath())) {
-                    return true;
-                }
-            }
-            return false;
+            return files;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list " + p, e);
         }
