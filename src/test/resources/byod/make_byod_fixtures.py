@@ -8,6 +8,8 @@ did not generate. Deterministic: rerunning writes the same files. Run from the r
 What it writes (all small; the split is a seeded 75/25 per-class shuffle, kept as the user's own split):
   digits-h5/{train,test}/digits.h5   h5py: X (N, 8, 8) uint8 0..16, gzip-chunked; y (N,) int64
   digits-h5-new/new.h5               the test rows again without labels: new data to score
+  digits-png/{train,test}/<digit>/   the same digits as 8x8 grayscale PNGs in class folders (values x16), 40
+                                     training and 10 test images per class: ImageFolder's layout
   cancer.csv                         breast-cancer table (30 numeric columns, no id column) with a 'split'
                                      column, plus messiness a real export has: blank cells, a few absurd values,
                                      one short row
@@ -18,6 +20,7 @@ import os
 
 import h5py
 import numpy as np
+from PIL import Image
 from sklearn import datasets
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -48,6 +51,19 @@ def digits():
     os.makedirs(os.path.join(HERE, "digits-h5-new"), exist_ok=True)
     with h5py.File(os.path.join(HERE, "digits-h5-new", "new.h5"), "w") as f:
         f.create_dataset("X", data=x[test], compression="gzip")
+
+
+def digits_png():
+    d = datasets.load_digits()
+    x = np.clip(d.images * 16, 0, 255).astype(np.uint8)
+    y = d.target
+    for c in range(10):
+        rows = np.flatnonzero(y == c)[:50]
+        for k, i in enumerate(rows):
+            split_dir = "train" if k < 40 else "test"
+            out = os.path.join(HERE, "digits-png", split_dir, str(c))
+            os.makedirs(out, exist_ok=True)
+            Image.fromarray(x[i], mode="L").save(os.path.join(out, "%04d.png" % i), optimize=True)
 
 
 def cancer():
@@ -85,5 +101,6 @@ def wine():
 
 if __name__ == "__main__":
     digits()
+    digits_png()
     cancer()
     wine()

@@ -7,6 +7,8 @@ import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Labels;
 import dev.dlpipe.core.Quarantine;
 import dev.dlpipe.core.Splits;
+import dev.dlpipe.image.ImageFolders;
+import org.apache.spark.sql.Column;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
@@ -45,6 +47,8 @@ public final class CleanImagesStage implements Stage {
     public static final String MISSING_ID = "missing_id";
     private static final String LABEL_ORIGINAL = "label_original";
     private static final String LABEL_PROBLEM = "label_problem";
+    private static final String USER_SPLIT = "user_split";
+    private static final String USER_SPLIT_ORIGINAL = "user_split_original";
 
     @Override
     public String name() {
@@ -71,8 +75,13 @@ public final class CleanImagesStage implements Stage {
     public StageResult run(StageContext ctx) {
         Config config = ctx.config();
         Settings settings = Settings.from(config);
-        Dataset<Row> raw = ctx.spark().read().parquet(ctx.input(0));
+        boolean folders = ImageFolders.isFolderTree(ctx.input(0));
+        Dataset<Row> raw = folders ? ImageFolders.read(ctx.spark(), ctx.input(0)) : ctx.spark().read().parquet(ctx.input(0));
         List<String> columns = Arrays.asList(raw.columns());
+        String splitColumn = folders ? ImageFolders.SPLIT : config.string("split.column");
+        boolean userSplit = !splitColumn.isEmpty() && columns.contains(splitColumn);
+        Map<String, String> splitValues = config.map("split.values");
+        Splits.checkValues(splitValues);
         for (String required : REQUIRED) {
             if (!columns.contains(required)) {
                 throw new UserError(ctx.input(0) + ": image input has no column '" + required + "' (columns: "
@@ -82,22 +91,31 @@ public final class CleanImagesStage implements Stage {
         Labels.Plan labels = Labels.plan(raw, "label", config);
         Dataset<Row> source = raw.select(col("id").cast("string"), labels.index().as("label"), col("format").cast("string"),
                 col("data").cast("binary"), col("height").cast("int"), col("width").cast("int"), col("channels").cast("int"),
-                labels.original().as(LABEL_ORIGINAL), labels.problem().as(LABEL_PROBLEM));
+                labels.original().as(LABEL_ORIGINAL), labels.problem().as(LABEL_PROBLEM),
+                (userSplit ? Splits.given(col(splitColumn), splitValues) : lit(null).cast("string")).as(USER_SPLIT),
+                (userSplit ? col(splitColumn).cast("string") : lit(null).cast("string")).as(USER_SPLIT_ORIGINAL));
 
         StructType decodedSchema = source.schema()
                 .add("features", DataTypes.createArrayType(DataTypes.FloatType, false), true)
                 .add(Quarantine.REASON, DataTypes.StringType, true)
                 .add(Quarantine.DETAIL, DataTypes.StringType, true);
-        Dataset<Row> decoded = source.mapPartitions(new Decode(settings), Encoders.row(decodedSchema))
-                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> decoded = source.mapPartitions(new Decode(settings), Encoders.row(decodedSchema));
+        if (userSplit) { // a split value the user's data has but no rule maps: kept out, with the value
+            Column badSplit = col(Quarantine.REASON).isNull().and(col(USER_SPLIT).isNull());
+            Column detail = concat(lit(splitColumn + "='"), coalesce(col(USER_SPLIT_ORIGINAL), lit("")),
+                    lit("' is not train, validation or test"));
+            decoded = decoded.withColumn(Quarantine.DETAIL, when(badSplit, detail).otherwise(col(Quarantine.DETAIL)))
+                    .withColumn(Quarantine.REASON, when(badSplit, lit("bad_split")).otherwise(col(Quarantine.REASON)));
+        }
+        decoded = decoded.persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Map<String, Long> quarantined = Quarantine.countByReason(decoded);
             long in = decoded.count();
 
             Dataset<Row> clean = decoded.filter(col(Quarantine.REASON).isNull())
                     .select(col("id"), col("label"),
-                            Splits.assign(col("id"), config.integer("run.seed"), config.number("split.validation"),
-                                    config.number("split.test")).as("split"),
+                            (userSplit ? col(USER_SPLIT) : Splits.assign(col("id"), config.integer("run.seed"),
+                                    config.number("split.validation"), config.number("split.test"))).as("split"),
                             col("features"));
             clean.write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
             Quarantine.write(ctx, decoded.filter(col(Quarantine.REASON).isNotNull())
@@ -112,6 +130,9 @@ public final class CleanImagesStage implements Stage {
             int numClasses = labels.names() != null ? labels.names().size() : seen.isNullAt(0) ? 0 : seen.getInt(0) + 1;
             labels.writeTo(ctx.output());
             metrics.put("rows_per_split", perSplit);
+            metrics.put("input", folders ? "class folders" + (userSplit ? " under split folders" : "") : "image table");
+            metrics.put("split", userSplit ? "kept from " + (folders ? "the split folders" : "column " + splitColumn)
+                    : "seeded hash of the id");
             metrics.put("num_classes", numClasses);
             metrics.put("distinct_labels", seen.getLong(1));
             metrics.put("rows_with_duplicate_id", Quarantine.duplicateIds(written, "clean"));

@@ -158,6 +158,17 @@ public final class Fs {
         }
     }
 
+    /** Whether the path exists and is a file (not a directory). */
+    public static boolean isFile(String p) {
+        Path path = path(p);
+        try {
+            FileSystem fs = fs(path);
+            return fs.exists(path) && fs.getFileStatus(path).isFile();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot stat " + p, e);
+        }
+    }
+
     /** The path itself if it is a file, else the first data file below it in name order; null if none. */
     public static String firstDataFile(String p) {
         return dataFiles(p, false).stream().sorted().findFirst().orElse(null);

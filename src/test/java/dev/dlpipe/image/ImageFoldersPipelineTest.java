@@ -1,0 +1,68 @@
+package dev.dlpipe.image;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.TestSpark;
+import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.core.StageReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * PNG class folders the project did not write (scikit-learn's digits as 8x8 grayscale PNGs under train/ and test/,
+ * src/test/resources/byod/make_byod_fixtures.py) through every stage, the user's split kept.
+ */
+class ImageFoldersPipelineTest {
+
+    static final Path BYOD = Path.of(System.getProperty("dlpipe.project.dir", "."), "src/test/resources/byod");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void classFoldersUnderSplitFoldersGoFromFilesToPredictions() throws Exception {
+        Path images = dir.resolve("digits-png");
+        copyTree(BYOD.resolve("digits-png"), images);
+        Files.writeString(images.resolve("train/3/notes.txt"), "not an image"); // quarantined, not dropped
+        Files.writeString(images.resolve("train/.DS_Store"), "finder metadata"); // hidden: not data
+        Files.createDirectories(images.resolve("train/7/nested"));
+        Files.copy(images.resolve("train/7").resolve(Files.list(images.resolve("train/7")).filter(p -> p.toString()
+                .endsWith(".png")).findFirst().orElseThrow().getFileName()), images.resolve("train/7/nested/deep.png"));
+        Path runDir = dir.resolve("run");
+        List<StageReport> reports = dev.dlpipe.pipeline.PipelineRunner.run(TestSpark.session(), ConfigLoader.load(
+                List.of(), List.of("pipeline.name=digits-png", "pipeline.input=" + images, "run.dir=" + runDir,
+                        "pipeline.stages=clean,augment,pack,train,export,score", "clean.image.height=8",
+                        "clean.image.width=8", "train.epochs=10", "augment.copies=0", "spark.master=local[2]",
+                        "spark.conf.spark.sql.shuffle.partitions=4")));
+
+        StageReport clean = reports.get(0);
+        assertEquals(502L, clean.counts().in(), "500 PNGs, the text file and the nested copy: " + clean.counts().toMap());
+        assertEquals(Map.of("train", 400L, "test", 100L), clean.metrics().get("rows_per_split"), "the user's split");
+        assertEquals(Map.of("unknown_format", 1L, "missing_label", 1L), clean.counts().quarantined());
+        assertEquals("class folders under split folders", clean.metrics().get("input"));
+        StageReport score = reports.get(5);
+        assertEquals(100L, score.counts().out());
+        double accuracy = ((Number) score.metrics().get("accuracy")).doubleValue();
+        assertTrue(accuracy > 0.8, "8x8 digits, 400 training images: got " + accuracy);
+        String ids = TestSpark.session().read().parquet(runDir.resolve("score/predictions").toString())
+                .first().getString(0);
+        assertTrue(ids.startsWith("test/"), "ids are paths below the root: " + ids);
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
