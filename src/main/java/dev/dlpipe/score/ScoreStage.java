@@ -44,7 +44,8 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Batch scoring with the exported model. The rows to score are tensor shards read by the same loader as training
  * (pack's Parquet, Spark/pyarrow arrays, HDF5 from h5py): the test split of a pack output or tensor dataset, or a
- * directory of shards with no split directories (new data). Each Spark task scores one row group or HDF5 block,
+ * directory of shards with no split directories (new data). For a model trained on images, raw images (class
+ * folders or an image table) are scored too, through the decode chain clean applied ({@link RawImageScoring}). Each Spark task scores one row group or HDF5 block,
  * {@code score.batch-size} rows per call, with the model loaded once per partition (broadcast as bytes), and
  * writes {@code predictions/}: id (the data's own {@code id} column, else {@code file#row}), label (null for
  * unlabeled rows), predicted, confidence. Inputs: the export output and the data.
@@ -105,12 +106,41 @@ public final class ScoreStage implements Stage {
     public StageResult run(StageContext ctx) throws IOException {
         Network net = Models.read(ExportStage.verifiedModel(ctx.input(0)));
         TensorSpec modelSpec = TensorSpec.readFrom(ctx.input(0));
-        ShardIndex rows = rowsToScore(ctx.input(1));
-        requireSameShape(modelSpec, rows, ctx.input(0));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
         Broadcast<byte[]> model = jsc.broadcast(Models.bytes(net));
         int batch = ctx.config().integer("score.batch-size");
+        long in;
+        Map<String, Long> quarantined = Map.of();
+        String scoredWhat;
+        if (modelSpec.fromImages() && RawImageScoring.isRawImages(ctx.spark(), ctx.input(1))) {
+            Dataset<Row> all = RawImageScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch)
+                    .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+            try {
+                all.filter(col(dev.dlpipe.core.Quarantine.REASON).isNull())
+                        .select(col("id").cast("string").as("id"), col("label"), col("predicted"), col("confidence"))
+                        .write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("predictions"));
+                Dataset<Row> rejected = all.filter(col(dev.dlpipe.core.Quarantine.REASON).isNotNull())
+                        .select(col("id"), col(dev.dlpipe.core.Quarantine.REASON), col(dev.dlpipe.core.Quarantine.DETAIL));
+                quarantined = dev.dlpipe.core.Quarantine.countByReason(rejected);
+                dev.dlpipe.core.Quarantine.write(ctx, rejected, quarantined);
+                in = all.count();
+            } finally {
+                all.unpersist();
+            }
+            scoredWhat = "raw images, decoded as clean did";
+        } else {
+            ShardIndex rows = rowsToScore(ctx.input(1));
+            requireSameShape(modelSpec, rows, ctx.input(0));
+            writeTensorPredictions(ctx, jsc, rows, model, batch);
+            in = rows.rows();
+            scoredWhat = rows.rows() == 0 ? "no rows to score in " + rows.dir() + " (no test split: split.test is 0?)"
+                    : "tensors";
+        }
+        return summarize(ctx, modelSpec, in, quarantined, scoredWhat);
+    }
 
+    private static void writeTensorPredictions(StageContext ctx, JavaSparkContext jsc, ShardIndex rows,
+                                               Broadcast<byte[]> model, int batch) {
         List<String> blocks = new ArrayList<>();
         for (ShardIndex.Shard shard : rows.shards()) {
             long first = 0;
@@ -122,7 +152,10 @@ public final class ScoreStage implements Stage {
         JavaRDD<Row> scored = jsc.parallelize(blocks, Math.max(1, blocks.size())).flatMap(new Predict(model, batch));
         ctx.spark().createDataFrame(scored, PREDICTION).write().mode(SaveMode.ErrorIfExists)
                 .parquet(ctx.out("predictions"));
+    }
 
+    private static StageResult summarize(StageContext ctx, TensorSpec modelSpec, long in, Map<String, Long> quarantined,
+                                         String scoredWhat) {
         Dataset<Row> predictions = ctx.spark().read().parquet(ctx.out("predictions"));
         Row summary = predictions.agg(count(lit(1)), count(col("label")),
                         sum(when(col("label").equalTo(col("predicted")), 1).otherwise(0)), avg("confidence"))
@@ -144,7 +177,7 @@ public final class ScoreStage implements Stage {
             int actual = r.getInt(0);
             int guess = r.getInt(1);
             if (actual < 0 || actual >= classes) {
-                throw new UserError(rows.dir() + ": label " + actual + " is outside the model's " + classes
+                throw new UserError(ctx.input(1) + ": label " + actual + " is outside the model's " + classes
                         + " classes (0.." + (classes - 1) + ")");
             }
             confusion[actual][guess] = r.getLong(2);
@@ -152,10 +185,13 @@ public final class ScoreStage implements Stage {
         if (labeled > 0) {
             Fs.writeString(ctx.out(EVALUATION), Json.write(Evaluations.fromConfusion(confusion)));
         }
-        String summaryLine = scoredRows == 0 ? "no rows to score in " + rows.dir() + " (no test split: split.test is 0?)"
+        String summaryLine = scoredRows == 0 && quarantined.isEmpty() ? scoredWhat
                 : labeled == 0 ? scoredRows + " unlabeled rows scored (" + ExportStage.MODEL + ")"
                 : "accuracy " + accuracy + " on " + labeled + " labeled rows (" + ExportStage.MODEL + ")";
-        return StageResult.of(Counts.rows(rows.rows(), scoredRows, Map.of(), 0), metrics, summaryLine);
+        if (scoredWhat.startsWith("raw")) {
+            metrics.put("input", scoredWhat);
+        }
+        return StageResult.of(Counts.rows(in, scoredRows, quarantined, 0), metrics, summaryLine);
     }
 
     /**

@@ -51,6 +51,25 @@ class ImageFoldersPipelineTest {
         String ids = TestSpark.session().read().parquet(runDir.resolve("score/predictions").toString())
                 .first().getString(0);
         assertTrue(ids.startsWith("test/"), "ids are paths below the root: " + ids);
+
+        // new raw images: the test folder on its own, with a file that is no image; decoded as clean did
+        Path fresh = images.resolve("test");
+        Files.writeString(fresh.resolve("5/broken.png"), "not a PNG at all");
+        Path out = dir.resolve("scored-raw");
+        StageReport raw = dev.dlpipe.core.StageRunner.run(new dev.dlpipe.score.ScoreStage(), TestSpark.session(),
+                TestSpark.config(), List.of(runDir.resolve("export").toString(), fresh.toString()), out.toString());
+        assertEquals(101L, raw.counts().in());
+        assertEquals(100L, raw.counts().out());
+        assertEquals(Map.of("undecodable_image", 1L), raw.counts().quarantined());
+        assertEquals(accuracy, ((Number) raw.metrics().get("accuracy")).doubleValue(), 1e-9,
+                "the same predictions as the pipeline's score of the packed test split");
+        Map<String, Integer> packed = new java.util.HashMap<>();
+        TestSpark.session().read().parquet(runDir.resolve("score/predictions").toString()).collectAsList()
+                .forEach(r -> packed.put(r.getString(0).substring("test/".length()), r.getInt(2)));
+        for (org.apache.spark.sql.Row r : TestSpark.session().read().parquet(out.resolve("predictions").toString())
+                .collectAsList()) {
+            assertEquals(packed.get(r.getString(0)), r.getInt(2), r.getString(0));
+        }
     }
 
     private static void copyTree(Path from, Path to) throws Exception {

@@ -1,0 +1,159 @@
+package dev.dlpipe.score;
+
+import static org.apache.spark.sql.functions.*;
+
+import dev.dlpipe.clean.CleanImagesStage;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.export.ExportStage;
+import dev.dlpipe.image.ImageDecodeException;
+import dev.dlpipe.image.ImageFolders;
+import dev.dlpipe.model.Models;
+import dev.dlpipe.model.Network;
+import dev.dlpipe.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Scores raw images (a class-folder tree, or an image table with id, format, data...) with exactly the chain clean
+ * applied before training, as the export's tensor.json records it: decode, channels, resize, scale. An image that
+ * cannot be decoded is not scored: it comes back with a quarantine reason. Labels are optional; a folder or label
+ * name is matched against the export's class names.
+ */
+final class RawImageScoring {
+
+    static final StructType SCORED = new StructType()
+            .add("id", DataTypes.StringType, true)
+            .add("label", DataTypes.IntegerType, true)
+            .add("predicted", DataTypes.IntegerType, true)
+            .add("confidence", DataTypes.FloatType, true)
+            .add(Quarantine.REASON, DataTypes.StringType, true)
+            .add(Quarantine.DETAIL, DataTypes.StringType, true);
+
+    private RawImageScoring() {
+    }
+
+    /** Raw images, not tensor shards: a folder tree of image files, or a table with encoded image bytes. */
+    static boolean isRawImages(SparkSession spark, String data) {
+        if (ImageFolders.isFolderTree(data)) {
+            return true;
+        }
+        String first = Fs.firstDataFile(data);
+        if (first == null || !first.endsWith(".parquet") || Fs.exists(Fs.child(data, "test"))) {
+            return false;
+        }
+        List<String> columns = Arrays.asList(spark.read().parquet(data).columns());
+        return columns.contains("data") && columns.contains("format");
+    }
+
+    /** Rows of SCORED: predictions where the reason is null, quarantined images otherwise. */
+    static Dataset<Row> score(SparkSession spark, String exportDir, String data, Broadcast<byte[]> model, int batch) {
+        TensorSpec spec = TensorSpec.readFrom(exportDir);
+        boolean folders = ImageFolders.isFolderTree(data);
+        Dataset<Row> raw = folders ? ImageFolders.read(spark, data) : spark.read().parquet(data);
+        List<String> columns = Arrays.asList(raw.columns());
+        Dataset<Row> rows = raw.select(col("id").cast("string"),
+                columns.contains("label") ? col("label").cast("string") : lit(null).cast("string"),
+                col("format").cast("string"), col("data").cast("binary"),
+                columns.contains("height") ? col("height").cast("int") : lit(null).cast("int"),
+                columns.contains("width") ? col("width").cast("int") : lit(null).cast("int"),
+                columns.contains("channels") ? col("channels").cast("int") : lit(null).cast("int"));
+        List<String> classNames = classNames(exportDir);
+        return rows.mapPartitions(new Predict(model, batch, new CleanImagesStage.Settings(spec.height(), spec.width(),
+                spec.channels(), spec.normalize()), classNames), Encoders.row(SCORED));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> classNames(String exportDir) {
+        Object names = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST))).get("class_names");
+        return names instanceof List<?> l ? new ArrayList<>((List<String>) l) : List.of();
+    }
+
+    /** Decodes and scores a partition in batches, one model instance per partition. */
+    static final class Predict implements MapPartitionsFunction<Row, Row> {
+        private final Broadcast<byte[]> model;
+        private final int batch;
+        private final CleanImagesStage.Settings settings;
+        private final List<String> classNames;
+
+        Predict(Broadcast<byte[]> model, int batch, CleanImagesStage.Settings settings, List<String> classNames) {
+            this.model = model;
+            this.batch = batch;
+            this.settings = settings;
+            this.classNames = classNames;
+        }
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> input) {
+            Network net = Models.fromBytes(model.value(), "the broadcast model");
+            List<Row> out = new ArrayList<>();
+            List<Row> pending = new ArrayList<>();
+            List<float[]> features = new ArrayList<>();
+            while (input.hasNext()) {
+                Row r = input.next();
+                Integer label = label(r.isNullAt(1) ? null : r.getString(1));
+                try {
+                    features.add(CleanImagesStage.clean(r.getString(2), (byte[]) r.get(3), r.isNullAt(4) ? 0 : r.getInt(4),
+                            r.isNullAt(5) ? 0 : r.getInt(5), r.isNullAt(6) ? 0 : r.getInt(6), settings));
+                    pending.add(RowFactory.create(r.getString(0), label));
+                } catch (ImageDecodeException e) {
+                    out.add(RowFactory.create(r.getString(0), label, null, null, e.reason(), e.getMessage()));
+                }
+                if (pending.size() == batch || (!input.hasNext() && !pending.isEmpty())) {
+                    predict(net, pending, features, out);
+                }
+            }
+            return out.iterator();
+        }
+
+        /** A folder or label name as a class index: a whole number, or its position in the export's class names. */
+        private Integer label(String name) {
+            if (name == null) {
+                return null;
+            }
+            int i = classNames.indexOf(name);
+            if (i >= 0) {
+                return i;
+            }
+            try {
+                return Integer.valueOf(name.trim());
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
+
+        private static void predict(Network net, List<Row> pending, List<float[]> features, List<Row> out) {
+            int n = pending.size();
+            int size = features.get(0).length;
+            float[] flat = new float[n * size];
+            for (int i = 0; i < n; i++) {
+                System.arraycopy(features.get(i), 0, flat, i * size, size);
+            }
+            INDArray probabilities = net.output(Nd4j.create(flat, new long[] {n, size}, 'c'));
+            INDArray predicted = probabilities.argMax(1);
+            for (int i = 0; i < n; i++) {
+                int p = predicted.getInt(i);
+                out.add(RowFactory.create(pending.get(i).get(0), pending.get(i).get(1), p, probabilities.getFloat(i, p),
+                        null, null));
+            }
+            pending.clear();
+            features.clear();
+        }
+    }
+
+}
