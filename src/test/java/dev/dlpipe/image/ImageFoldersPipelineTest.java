@@ -70,6 +70,13 @@ class ImageFoldersPipelineTest {
                 .collectAsList()) {
             assertEquals(packed.get(r.getString(0)), r.getInt(2), r.getString(0));
         }
+        // a client that knows only preprocessing.json and model.onnx, decoding with PIL
+        Map<String, Integer> client = dev.dlpipe.export.PreprocessingClient.predict(runDir.resolve("export"), fresh, "PIL");
+        if (client != null) {
+            assertEquals(100, client.size(), "the broken PNG is skipped by the client as dlpipe quarantined it");
+            long agree = packed.entrySet().stream().filter(e -> e.getValue().equals(client.get(e.getKey()))).count();
+            assertTrue(agree >= 98, "ONNX in numpy vs DL4J: " + agree + " of 100 agree");
+        }
     }
 
     private static void copyTree(Path from, Path to) throws Exception {

@@ -58,6 +58,15 @@ class TensorDatasetPipelineTest {
         Map<String, Object> pre = dev.dlpipe.core.Json.readMap(Files.readString(runDir.resolve("export/preprocessing.json")));
         assertEquals("tensor", pre.get("input"), "no image chain for tensors read as stored: " + pre);
         assertEquals(List.of(1, 8, 8), pre.get("shape"));
+        // a client that knows only preprocessing.json and model.onnx predicts what dlpipe's score predicted
+        Map<String, Integer> client = dev.dlpipe.export.PreprocessingClient.predict(runDir.resolve("export"),
+                BYOD.resolve("digits-h5/test/digits.h5"), "h5py");
+        if (client != null) {
+            List<Row> scored = sorted(runDir.resolve("score/predictions"));
+            assertEquals(450, client.size());
+            long agree = scored.stream().filter(r -> client.get(r.getString(0)) == r.getInt(2)).count();
+            assertTrue(agree >= 448, "ONNX in numpy vs DL4J, float rounding aside: " + agree + " of 450 agree");
+        }
 
         // new data: the test rows again, unlabeled; predicted like the test split, named by file and row
         Path out = dir.resolve("scored-new");
