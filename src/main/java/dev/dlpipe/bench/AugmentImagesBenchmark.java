@@ -1,8 +1,8 @@
 package dev.dlpipe.bench;
 
-import dev.dlpipe.augment.AugmentImagesStage;
+import dev.dlpipe.image.AugmentImagesStage;
 import dev.dlpipe.augment.RowCopies;
-import dev.dlpipe.clean.CleanImagesStage;
+import dev.dlpipe.image.CleanImagesStage;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.StageReport;

@@ -1,8 +1,8 @@
 package dev.dlpipe.pipeline;
 
 import dev.dlpipe.UserError;
-import dev.dlpipe.augment.AugmentImagesStage;
-import dev.dlpipe.clean.CleanImagesStage;
+import dev.dlpipe.image.AugmentImagesStage;
+import dev.dlpipe.image.CleanImagesStage;
 import dev.dlpipe.compress.CompressStage;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.export.ExportStage;

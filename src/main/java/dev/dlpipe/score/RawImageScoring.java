@@ -2,7 +2,7 @@ package dev.dlpipe.score;
 
 import static org.apache.spark.sql.functions.*;
 
-import dev.dlpipe.clean.CleanImagesStage;
+import dev.dlpipe.image.CleanImagesStage;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.core.Quarantine;

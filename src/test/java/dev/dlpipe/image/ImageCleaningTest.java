@@ -2,7 +2,6 @@ package dev.dlpipe.image;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import dev.dlpipe.clean.CleanImagesStage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

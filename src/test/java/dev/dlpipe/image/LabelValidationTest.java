@@ -1,4 +1,5 @@
-package dev.dlpipe.clean;
+package dev.dlpipe.image;
+
 
 import static org.apache.spark.sql.functions.*;
 import static org.junit.jupiter.api.Assertions.*;

@@ -1,4 +1,4 @@
-package dev.dlpipe.clean;
+package dev.dlpipe.image;
 
 import static org.apache.spark.sql.functions.*;
 
@@ -7,16 +7,11 @@ import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Labels;
 import dev.dlpipe.core.Quarantine;
 import dev.dlpipe.core.Splits;
-import dev.dlpipe.image.ImageFolders;
 import org.apache.spark.sql.Column;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import dev.dlpipe.UserError;
-import dev.dlpipe.image.ImageDecodeException;
-import dev.dlpipe.image.ImageDecoder;
-import dev.dlpipe.image.ImageOps;
-import dev.dlpipe.image.Pixels;
 import dev.dlpipe.tensor.TensorSpec;
 import java.io.Serializable;
 import java.util.Arrays;

@@ -1,10 +1,12 @@
-package dev.dlpipe.augment;
+package dev.dlpipe.image;
+
+import dev.dlpipe.augment.RowCopies;
+import dev.dlpipe.augment.Augmentation;
 
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
-import dev.dlpipe.image.ImageAugmenter;
 import dev.dlpipe.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,10 +1,10 @@
-package dev.dlpipe.clean;
+package dev.dlpipe.image;
+
 
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.dlpipe.TestSpark;
-import dev.dlpipe.augment.AugmentImagesStage;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.core.StageReport;
