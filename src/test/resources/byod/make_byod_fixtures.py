@@ -14,6 +14,10 @@ What it writes (all small; the split is a seeded 75/25 per-class shuffle, kept a
                                      column, plus messiness a real export has: blank cells, a few absurd values,
                                      one short row
   wine.csv                           wine table (13 numeric columns, label 0..2), no id, no split column
+  licenses.csv                       text: paragraphs of the licenses in Debian's /usr/share/common-licenses
+                                     (base-files), labelled by license; columns paragraph, license; no id
+  licenses.jsonl                     the same paragraphs as JSON Lines with a "part" split field (train/test),
+                                     one line that is not JSON and one paragraph without a license
 """
 import csv
 import os
@@ -99,8 +103,31 @@ def wine():
             w.writerow(["%.6g" % v for v in d.data[i]] + [int(d.target[i])])
 
 
+def licenses():
+    rows = []
+    for name in ("GPL-3", "Apache-2.0", "MPL-2.0", "LGPL-2.1", "Artistic"):
+        with open(os.path.join("/usr/share/common-licenses", name), encoding="utf-8") as f:
+            paragraphs = [" ".join(p.split()) for p in f.read().split("\n\n")]
+        rows += [(p, name) for p in paragraphs if len(p) > 60][:50]
+    rng = np.random.default_rng(SEED + 2)
+    order = rng.permutation(len(rows))
+    rows = [rows[i] for i in order]
+    test = split(np.array([r[1] for r in rows]))
+    with open(os.path.join(HERE, "licenses.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["paragraph", "license"])
+        w.writerows(rows)
+    import json
+    with open(os.path.join(HERE, "licenses.jsonl"), "w", encoding="utf-8") as f:
+        for (text, name), t in zip(rows, test):
+            f.write(json.dumps({"paragraph": text, "license": name, "part": "test" if t else "train"}) + "\n")
+        f.write("this line is not JSON\n")
+        f.write(json.dumps({"paragraph": "A paragraph nobody labelled, long enough to be kept otherwise."}) + "\n")
+
+
 if __name__ == "__main__":
     digits()
     digits_png()
     cancer()
     wine()
+    licenses()

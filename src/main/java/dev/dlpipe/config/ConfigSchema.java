@@ -55,6 +55,10 @@ public final class ConfigSchema {
                 "images with more pixels are quarantined (too_large) from their header, before decoding"));
         add(ConfigKey.oneOf("clean.image.normalize", "pixel scaling: unit = [0,1], none = [0,255]", "unit", "none"));
 
+        add(ConfigKey.of("clean.text.text-column", STRING, "field or column holding the text (JSON Lines, CSV or Parquet input)"));
+        add(ConfigKey.of("clean.text.label-column", STRING, "field or column holding the class label"));
+        add(ConfigKey.of("clean.text.id-column", STRING,
+                "field or column holding the row id; when no row has one, a stable id is derived from the record's content"));
         add(ConfigKey.of("clean.text.strip-html", BOOLEAN, "drop HTML tags, comments and script/style blocks"));
         add(ConfigKey.oneOf("clean.text.unicode-normalization", "Unicode normalization form", "NFKC", "NFC", "none"));
         add(ConfigKey.oneOf("clean.text.special-characters",

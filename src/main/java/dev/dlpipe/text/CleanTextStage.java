@@ -6,12 +6,15 @@ import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
+import dev.dlpipe.UserError;
 import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.core.RowIds;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,6 +24,7 @@ import org.apache.spark.ml.feature.MinHashLSHModel;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.expressions.UserDefinedFunction;
@@ -30,7 +34,9 @@ import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
 
 /**
- * Cleans a JSON Lines text dataset ({@code id, label, text}): strips HTML, decodes entities, normalizes Unicode,
+ * Cleans a text dataset: JSON Lines, CSV or Parquet with text and label fields (names from
+ * {@code clean.text.*-column}; the id is optional and derived from the record when no record has one; a split
+ * field is kept as given). Strips HTML, decodes entities, normalizes Unicode,
  * removes control and zero-width characters, applies the special-character policy, lower-cases, collapses
  * whitespace, filters by length, then removes exact and near duplicates (MinHash LSH over character shingles).
  * Lines that are not JSON and rows without id, label or text go to quarantine with a reason; removed duplicates
@@ -39,9 +45,6 @@ import org.apache.spark.storage.StorageLevel;
 public final class CleanTextStage implements Stage {
 
     public static final String CORRUPT = "_corrupt_record";
-    static final StructType INPUT = new StructType()
-            .add("id", DataTypes.StringType).add("label", DataTypes.StringType).add("text", DataTypes.StringType)
-            .add(CORRUPT, DataTypes.StringType);
 
     /** Text cleaning settings as one value. */
     public record Settings(boolean stripHtml, String normalization, String specialCharacters, boolean lowercase,
@@ -87,26 +90,117 @@ public final class CleanTextStage implements Stage {
         return TextEdits.collapseWhitespace(c);
     }
 
+    /** Where the text, label, id and split are in the input, from config. */
+    record Fields(String text, String label, String id, String split) {
+        static Fields from(Config c) {
+            return new Fields(c.string("clean.text.text-column"), c.string("clean.text.label-column"),
+                    c.string("clean.text.id-column"), c.string("split.column"));
+        }
+    }
+
+    /** The input's format from its (first) file's name: JSON Lines, CSV or Parquet. */
+    static String format(String input) {
+        String first = dev.dlpipe.core.Fs.firstDataFile(input);
+        String lower = first == null ? "" : first.toLowerCase(java.util.Locale.ROOT);
+        if (lower.endsWith(".csv") || lower.endsWith(".csv.gz")) {
+            return "csv";
+        }
+        if (lower.endsWith(".parquet")) {
+            return "parquet";
+        }
+        return "jsonl";
+    }
+
+    /**
+     * The input as rows of (value: the record as the file holds it, id, label, text, user_split, _corrupt_record).
+     * JSON Lines are read as lines first: a line is a record whatever it holds, so `in` counts lines, an array line
+     * ([] or [{..},{..}]) cannot vanish or become several rows, and the quarantine keeps the line's own bytes
+     * (invalid UTF-8 included, which a string column cannot hold for other readers). CSV is parsed by record (RFC
+     * 4180 line breaks); CSV and Parquet records are kept as JSON for the quarantine.
+     */
+    static Dataset<Row> read(SparkSession spark, String input, String format, Fields f) {
+        if (format.equals("jsonl")) {
+            StructType schema = new StructType().add(f.id(), DataTypes.StringType).add(f.label(), DataTypes.StringType)
+                    .add(f.text(), DataTypes.StringType);
+            if (!f.split().isEmpty() && !List.of(f.id(), f.label(), f.text()).contains(f.split())) {
+                schema = schema.add(f.split(), DataTypes.StringType);
+            }
+            schema = schema.add(CORRUPT, DataTypes.StringType);
+            Dataset<Row> lines = spark.read().text(input).filter(trim(col("value")).notEqual(""));
+            Column parsed = from_json(col("value"), schema, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
+            return lines.withColumn("j", parsed).select(col("value"), col("j.`" + f.id() + "`").as("id"),
+                    col("j.`" + f.label() + "`").as("label"), col("j.`" + f.text() + "`").as("text"),
+                    (Arrays.asList(schema.fieldNames()).contains(f.split()) ? col("j.`" + f.split() + "`")
+                            : lit(null).cast("string")).as(USER_SPLIT), col("j." + CORRUPT).as(CORRUPT));
+        }
+        Dataset<Row> table;
+        if (format.equals("csv")) {
+            String[] header = spark.read().option("header", "true").csv(input).columns();
+            StructType schema = new StructType();
+            for (String c : header) {
+                schema = schema.add(c, DataTypes.StringType);
+            }
+            table = spark.read().schema(schema.add(CORRUPT, DataTypes.StringType)).option("header", "true")
+                    .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT)
+                    .option("multiLine", "true").option("escape", "\"").csv(input);
+        } else {
+            table = spark.read().parquet(input).withColumn(CORRUPT, lit(null).cast("string"));
+        }
+        List<String> columns = Arrays.asList(table.columns());
+        List<String> missing = new ArrayList<>();
+        if (!columns.contains(f.text())) {
+            missing.add("clean.text.text-column '" + f.text() + "'");
+        }
+        if (!columns.contains(f.label())) {
+            missing.add("clean.text.label-column '" + f.label() + "'");
+        }
+        if (!missing.isEmpty()) {
+            throw new UserError(input + ": no column for " + String.join(", ", missing) + "; the columns are "
+                    + columns.stream().filter(c -> !c.equals(CORRUPT)).toList());
+        }
+        Column[] record = columns.stream().filter(c -> !c.equals(CORRUPT)).map(c -> col("`" + c + "`"))
+                .toArray(Column[]::new);
+        return table.select(coalesce(col(CORRUPT), to_json(struct(record))).as("value"),
+                (columns.contains(f.id()) ? col("`" + f.id() + "`").cast("string") : lit(null).cast("string")).as("id"),
+                col("`" + f.label() + "`").cast("string").as("label"), col("`" + f.text() + "`").cast("string").as("text"),
+                (!f.split().isEmpty() && columns.contains(f.split()) ? col("`" + f.split() + "`").cast("string")
+                        : lit(null).cast("string")).as(USER_SPLIT), col(CORRUPT));
+    }
+
+    static final String USER_SPLIT = "user_split";
+
     @Override
     public StageResult run(StageContext ctx) {
         Settings s = Settings.from(ctx.config());
-        // One JSON object per line, read as lines first: a line is a record whatever it holds, so `in` counts lines,
-        // an array line ([] or [{..},{..}]) cannot vanish or become several rows, and the quarantine keeps the
-        // line's own bytes (invalid UTF-8 included, which a string column cannot hold for other readers).
-        Dataset<Row> lines = ctx.spark().read().text(ctx.input(0)).filter(trim(col("value")).notEqual(""));
-        Column parsed = from_json(col("value"), INPUT, Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT));
-        Dataset<Row> raw = lines.withColumn("j", parsed).select(col("value"), col("j.id").as("id"),
-                col("j.label").as("label"), col("j.text").as("text"), col("j." + CORRUPT).as(CORRUPT));
+        Fields fields = Fields.from(ctx.config());
+        String format = format(ctx.input(0));
+        Dataset<Row> input = read(ctx.spark(), ctx.input(0), format, fields).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> raw = input;
+        Row present = input.agg(count(col("id")), count(col(USER_SPLIT))).first();
+        boolean derivedIds = present.getLong(0) == 0;
+        boolean userSplit = present.getLong(1) > 0;
+        if (derivedIds) { // no record has an id: ids from the records' content, stable across reruns
+            raw = RowIds.derive(raw.drop("id"), List.of("value"), "id");
+        }
+        Map<String, String> splitValues = ctx.config().map("split.values");
+        Splits.checkValues(splitValues);
+        Column split = userSplit ? Splits.given(col(USER_SPLIT), splitValues)
+                : Splits.assign(col("id"), ctx.config().integer("run.seed"), ctx.config().number("split.validation"),
+                ctx.config().number("split.test"));
         Column line = col("value");
+        boolean jsonl = format.equals("jsonl");
         // each check once, in the order that names a row's reason; reason and detail are built from the same list
-        Column notOneObject = col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{")));
-        Column badBytes = line.cast("binary").notEqual(encode(decode(line.cast("binary"), "UTF-8"), "UTF-8"));
-        Column nestedIdOrText = nonScalar(line, "id").or(nonScalar(line, "text"));
-        Column nestedLabel = nonScalar(line, "label");
+        Column notOneObject = jsonl ? col(CORRUPT).isNotNull().or(not(ltrim(line).startsWith("{"))) : lit(false);
+        Column malformedRow = jsonl ? lit(false) : col(CORRUPT).isNotNull();
+        Column badBytes = jsonl ? line.cast("binary").notEqual(encode(decode(line.cast("binary"), "UTF-8"), "UTF-8"))
+                : lit(false);
+        Column nestedIdOrText = jsonl ? nonScalar(line, fields.id()).or(nonScalar(line, fields.text())) : lit(false);
+        Column nestedLabel = jsonl ? nonScalar(line, fields.label()) : lit(false);
         Column cleanedLength = length(col("clean_text"));
         Column lengthDetail = concat(lit("cleaned length "), cleanedLength.cast("string"));
         List<Check> checks = List.of(
                 new Check(notOneObject, "malformed_json", lit("the line is not one JSON object")),
+                new Check(malformedRow, "malformed_row", lit("the CSV record does not match the header")),
                 new Check(badBytes, "invalid_utf8", lit("the line is not valid UTF-8")),
                 new Check(nestedIdOrText, "malformed_json", lit("'id' or 'text' is a JSON array or object, not a string")),
                 new Check(nestedLabel, "bad_label", lit("'label' is a JSON array or object, not a class name")),
@@ -114,7 +208,9 @@ public final class CleanTextStage implements Stage {
                 new Check(col("label").isNull().or(trim(col("label")).equalTo("")), "missing_label", null),
                 new Check(col("text").isNull(), "missing_text", null),
                 new Check(cleanedLength.lt(s.minLength()), "too_short", lengthDetail),
-                new Check(cleanedLength.gt(s.maxLength()), "too_long", lengthDetail));
+                new Check(cleanedLength.gt(s.maxLength()), "too_long", lengthDetail),
+                new Check(split.isNull(), "bad_split", concat(lit(fields.split() + "='"), coalesce(col(USER_SPLIT), lit("")),
+                        lit("' is not train, validation or test"))));
         Column reason = when(checks.get(0).failed(), lit(checks.get(0).reason()));
         Column detail = when(checks.get(0).failed(), checks.get(0).detail());
         for (Check c : checks.subList(1, checks.size())) {
@@ -130,6 +226,7 @@ public final class CleanTextStage implements Stage {
         // Spark refuses queries on raw JSON that reference only the corrupt-record column; persisting first is
         // the documented way, and every later step reads this dataset anyway.
         Dataset<Row> rows = raw.withColumn("clean_text", cleanText(col("text"), s))
+                .withColumn("split", split)
                 .withColumn(Quarantine.REASON, reason)
                 .withColumn(Quarantine.DETAIL, detail)
                 .withColumn("text_labels", labelsOfText)
@@ -147,7 +244,8 @@ public final class CleanTextStage implements Stage {
                             col("value").cast("binary").as("original_line")), quarantined);
 
             Dataset<Row> valid = rows.filter(col(Quarantine.REASON).isNull())
-                    .select(col("id"), col("label"), col("clean_text").as("text"), col("text").as("original_text"));
+                    .select(col("id"), col("label"), col("clean_text").as("text"), col("text").as("original_text"),
+                            col("split"));
             List<Dataset<Row>> removed = new ArrayList<>();
             Dataset<Row> kept = valid;
             if (s.deduplicate()) {
@@ -179,10 +277,7 @@ public final class CleanTextStage implements Stage {
             }
             Column labelIndex = array_position(array(labels.stream().map(l -> lit(l)).toArray(Column[]::new)),
                     col("label")).minus(1).cast("int");
-            kept.select(col("id"), col("label"), labelIndex.as("label_index"),
-                            Splits.assign(col("id"), ctx.config().integer("run.seed"),
-                                    ctx.config().number("split.validation"), ctx.config().number("split.test")).as("split"),
-                            col("text"))
+            kept.select(col("id"), col("label"), labelIndex.as("label_index"), col("split"), col("text"))
                     .write().mode(SaveMode.ErrorIfExists).parquet(ctx.out("data"));
             Fs.writeString(ctx.out("labels.json"), Json.write(labels));
 
@@ -192,6 +287,10 @@ public final class CleanTextStage implements Stage {
             Map<String, Object> metrics = new LinkedHashMap<>();
             metrics.put("rows_per_split", perSplit);
             metrics.put("labels", labels);
+            metrics.put("input", format);
+            metrics.put("id", derivedIds ? "derived: content hash + ordinal (no record has '" + fields.id() + "')"
+                    : "field " + fields.id());
+            metrics.put("split", userSplit ? "kept from " + fields.split() : "seeded hash of the id");
             metrics.put("exact_duplicates", exact);
             metrics.put("rows_with_duplicate_id", Quarantine.duplicateIds(written, "clean"));
             metrics.put("near_duplicates", near);
@@ -203,6 +302,7 @@ public final class CleanTextStage implements Stage {
                     "splits " + perSplit + ", labels " + labels);
         } finally {
             rows.unpersist();
+            input.unpersist();
         }
     }
 
