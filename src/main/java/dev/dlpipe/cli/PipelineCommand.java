@@ -37,7 +37,8 @@ public final class PipelineCommand {
             if (!file.toFile().isFile()) {
                 throw new dev.dlpipe.UserError("pipeline file not found: " + file);
             }
-            Config config = configOptions.load(List.of(file));
+            Config loaded = configOptions.load(List.of(file));
+            Config config = dev.dlpipe.pipeline.DataKinds.resolve(loaded, loaded.string("pipeline.input"));
             PipelinePlan plan = PipelinePlan.of(config); // a bad plan fails here, before Spark starts
             if (configOptions.dryRun()) {
                 ConfigOptions.print(config);

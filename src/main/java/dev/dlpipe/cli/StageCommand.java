@@ -51,6 +51,7 @@ public final class StageCommand implements Callable<Integer> {
                     + "; see dlpipe " + stage + " --help");
         }
         StageRunner.checkInputs(stage, inputs);
+        config = dev.dlpipe.pipeline.DataKinds.resolveFor(PipelineStage.of(stage), config, inputs.get(0));
         OutputGuard.check(stage, inputs, output, config.bool("run.force")); // before Spark starts
         Stage impl = PipelineStage.of(stage).create(config.string("pipeline.data-kind"));
         impl.preflight(config, inputs);

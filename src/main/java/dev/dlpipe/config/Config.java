@@ -28,6 +28,15 @@ public final class Config implements Serializable {
         this.reads = reads;
     }
 
+    /** The same configuration with one value replaced (already validated by the caller), its origin recorded. */
+    public Config with(String key, Object value, String origin) {
+        Map<String, Object> v = new TreeMap<>(values);
+        Map<String, String> o = new TreeMap<>(origins);
+        v.put(key, value);
+        o.put(key, origin);
+        return new Config(Collections.unmodifiableMap(v), Collections.unmodifiableMap(o), reads);
+    }
+
     /**
      * The same values, remembering which keys are read: a stage's manifest records exactly the configuration it
      * used, however it reads it (directly, through a settings record, or through another stage's helpers).

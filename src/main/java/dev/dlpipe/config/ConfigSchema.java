@@ -33,8 +33,8 @@ public final class ConfigSchema {
         add(ConfigKey.of("pipeline.name", STRING, "name of the pipeline, used in logs and the run report"));
         add(ConfigKey.of("pipeline.input", INPUT_PATH, "input dataset the first stage reads"));
         add(ConfigKey.oneOf("pipeline.data-kind",
-                "kind of data the pipeline processes (tensor: HDF5 or Parquet arrays in train/ validation/ test/, read as they are)",
-                "image", "text", "tabular", "tensor"));
+                "kind of data (tensor: HDF5 or Parquet arrays in train/ validation/ test/, read as stored; auto: told from the input)",
+                "image", "text", "tabular", "tensor", "auto"));
         add(ConfigKey.listOf("pipeline.stages", "stages to run, in order",
                 "clean", "augment", "pack", "train", "compress", "export", "score"));
         add(ConfigKey.range("pipeline.max-classes", INT, 2, 100_000,

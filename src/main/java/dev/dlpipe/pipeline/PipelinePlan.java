@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 
 /**
  * What a pipeline run will do, worked out from the configuration alone: the stages in order, where each one reads
- * and where it writes. Building a plan touches no file system, so {@code --print-config} shows it as a dry run, the
+ * and where it writes. Building a plan touches no file system (except to tell the data kind from the input when it
+ * is {@code auto}), so {@code --print-config} shows it as a dry run, the
  * runner executes it, and a DAG generator can turn it into tasks. What only the file system can answer is asked
  * separately: whether the outputs may be written ({@link #checkOutputs}) and which earlier run's output an unplanned
  * upstream stage left ({@link Input#resolve}, when the stage starts).
@@ -43,7 +44,9 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
     public record Step(int number, String stage, List<Input> inputs, String output) {
     }
 
-    public static PipelinePlan of(Config config) {
+    public static PipelinePlan of(Config given) {
+        // pipeline.data-kind: auto is told from the input: the one file-system read of planning
+        Config config = DataKinds.resolve(given, given.string("pipeline.input"));
         String runDir = config.string("run.dir");
         String kind = config.string("pipeline.data-kind");
         List<String> stages = config.list("pipeline.stages");
@@ -103,7 +106,8 @@ public record PipelinePlan(String name, String runDir, List<Step> steps) {
      * Each stage's checks that need no Spark ({@link dev.dlpipe.core.Stage#preflight}). An input an earlier step of
      * this plan will write is passed as null: what is there now is a previous run's, maybe of other settings.
      */
-    public void preflight(Config config) {
+    public void preflight(Config given) {
+        Config config = DataKinds.resolve(given, given.string("pipeline.input"));
         List<String> written = steps.stream().map(Step::output).toList();
         for (Step s : steps) {
             List<String> inputs = new ArrayList<>();

@@ -27,7 +27,8 @@ public final class PipelineRunner {
     private PipelineRunner() {
     }
 
-    public static List<StageReport> run(SparkSession spark, Config config) {
+    public static List<StageReport> run(SparkSession spark, Config given) {
+        Config config = DataKinds.resolve(given, given.string("pipeline.input"));
         PipelinePlan plan = PipelinePlan.of(config);
         plan.checkOutputs(config.bool("run.force"));
         Fs.mkdirs(plan.runDir());

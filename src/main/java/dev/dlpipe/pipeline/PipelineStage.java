@@ -101,6 +101,13 @@ public enum PipelineStage {
 
     /** The implementation for a data kind; a kind it does not handle yet is an error naming the key. */
     public Stage create(String dataKind) {
+        if (DataKinds.AUTO.equals(dataKind) && byDataKind.containsKey("tensor")) {
+            return byDataKind.get("tensor").get(); // a stage over tensor shards is the same for every kind
+        }
+        if (DataKinds.AUTO.equals(dataKind)) {
+            throw new UserError("the " + stageName() + " stage needs pipeline.data-kind (image, text or tabular);"
+                    + " it is auto and was not inferred from the input");
+        }
         Supplier<Stage> s = byDataKind.get(dataKind);
         if (s == null) {
             throw new UserError("the " + stageName() + " stage handles " + String.join(" and ", dataKinds())
