@@ -81,6 +81,30 @@ class TensorDatasetPipelineTest {
         for (int i = 0; i < newRows.size(); i++) {
             assertEquals(testRows.get(i).getInt(2), newRows.get(i).getInt(2), "row " + i + " predicted the same");
         }
+
+        // the same test rows as Spark writes arrays (array<float> features, an int label, no id): scored alike
+        Path sparkArrays = dir.resolve("spark-arrays");
+        List<Row> rows = new java.util.ArrayList<>();
+        try (dev.dlpipe.load.Hdf5Shard.Blocks h5 = new dev.dlpipe.load.Hdf5Shard.Blocks(
+                BYOD.resolve("digits-h5/test/digits.h5").toString(), 1000)) {
+            dev.dlpipe.load.TensorBlock block = h5.read(0);
+            for (int r = 0; r < block.rows(); r++) {
+                float[] f = new float[block.featureSize()];
+                for (int j = 0; j < f.length; j++) {
+                    f[j] = block.feature(r, j);
+                }
+                rows.add(org.apache.spark.sql.RowFactory.create(f, block.label(r)));
+            }
+        }
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("features", org.apache.spark.sql.types.DataTypes.createArrayType(
+                        org.apache.spark.sql.types.DataTypes.FloatType))
+                .add("label", org.apache.spark.sql.types.DataTypes.IntegerType);
+        TestSpark.session().createDataFrame(rows, schema).coalesce(1).write().parquet(sparkArrays.resolve("test").toString());
+        StageReport arrays = StageRunner.run(new ScoreStage(), TestSpark.session(), TestSpark.config(),
+                List.of(runDir.resolve("export").toString(), sparkArrays.toString()), dir.resolve("scored-arrays").toString());
+        assertEquals(450L, arrays.counts().out());
+        assertEquals(accuracy, ((Number) arrays.metrics().get("accuracy")).doubleValue(), 1e-9);
     }
 
     @Test
