@@ -16,6 +16,20 @@ public final class ClassNames {
     private ClassNames() {
     }
 
+    /**
+     * The names of {@code numClasses} classes: configured, else those clean found in the data ({@code dataDir}'s
+     * labels.json, carried from stage to stage), else the numbers.
+     */
+    public static List<String> of(Config config, int numClasses, String dataDir) {
+        if (config.list(KEY).isEmpty() && dataDir != null && Fs.exists(Fs.child(dataDir, Labels.FILE))) {
+            List<String> found = Json.readStrings(Fs.readString(Fs.child(dataDir, Labels.FILE)));
+            if (found.size() == numClasses) {
+                return List.copyOf(found);
+            }
+        }
+        return of(config, numClasses);
+    }
+
     /** The names of {@code numClasses} classes; a configured list of another length is an error naming the key. */
     public static List<String> of(Config config, int numClasses) {
         List<String> names = config.list(KEY);

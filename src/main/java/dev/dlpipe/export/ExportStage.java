@@ -60,7 +60,7 @@ public final class ExportStage implements Stage {
             Models.write(net, ctx.out(MODEL));
             files.add(file("dl4j", MODEL, ctx.out(MODEL)));
         }
-        List<String> classNames = ClassNames.of(ctx.config(), spec.numClasses());
+        List<String> classNames = ClassNames.of(ctx.config(), spec.numClasses(), in);
         // calibrated by compress: with them onnx-int8 quantizes activations too, without them only weights
         Map<String, Float> ranges = ActivationCalibration.read(Fs.child(in, ActivationCalibration.FILE));
         for (String format : List.of("onnx", "onnx-int8")) {
@@ -88,6 +88,7 @@ public final class ExportStage implements Stage {
         Map<String, Object> preprocessing = preprocessing(spec);
         Fs.writeString(ctx.out(PREPROCESSING), Json.write(preprocessing));
         spec.writeTo(ctx.output());
+        dev.dlpipe.core.Labels.carry(in, ctx.output());
 
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("input", Map.of("name", "features", "shape", List.of(-1, spec.featureSize()), "dtype", "float32",

@@ -71,6 +71,16 @@ public final class TensorShardReader {
         this.spec = specFromFooter ? TensorShardFormat.spec(keys, file) : inferSpec();
     }
 
+    /** The top-level column names of any Parquet file, from its footer (no data read, no Spark). */
+    public static List<String> columns(String file) {
+        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(Fs.path(file), Fs.conf()))) {
+            return r.getFooter().getFileMetaData().getSchema().getFields().stream()
+                    .map(org.apache.parquet.schema.Type::getName).toList();
+        } catch (IOException | RuntimeException e) {
+            throw new UserError(file + ": cannot read as Parquet (corrupt or truncated?): " + e.getMessage(), e);
+        }
+    }
+
     private ParquetFileReader open() throws IOException {
         Path path = Fs.path(file);
         return ParquetFileReader.open(HadoopInputFile.fromPath(path, Fs.conf()));

@@ -86,6 +86,7 @@ public final class PackStage implements Stage {
             perSplit.put(split, s);
         }
         spec.writeTo(ctx.output());
+        dev.dlpipe.core.Labels.carry(ctx.input(0), ctx.output());
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("splits", perSplit);
         List<Integer> shape = List.of(spec.channels(), spec.height(), spec.width());

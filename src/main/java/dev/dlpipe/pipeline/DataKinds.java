@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import org.apache.parquet.hadoop.ParquetFileReader;
-import org.apache.parquet.hadoop.util.HadoopInputFile;
 
 /**
  * {@code pipeline.data-kind: auto}: the kind told from the input itself, where that is unambiguous, before Spark
@@ -85,7 +83,7 @@ public final class DataKinds {
             return Optional.of(csvHeader(file).contains(textColumn) ? "text" : "tabular");
         }
         if (lower.endsWith(".parquet")) {
-            List<String> columns = parquetColumns(file);
+            List<String> columns = dev.dlpipe.load.TensorShardReader.columns(file);
             if (columns.contains("data") && columns.contains("format")) {
                 return Optional.of("image");
             }
@@ -109,12 +107,4 @@ public final class DataKinds {
         }
     }
 
-    private static List<String> parquetColumns(String file) {
-        try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(Fs.path(file), Fs.conf()))) {
-            return r.getFooter().getFileMetaData().getSchema().getFields().stream()
-                    .map(org.apache.parquet.schema.Type::getName).toList();
-        } catch (IOException | RuntimeException e) {
-            throw new UserError(file + ": cannot read as Parquet (corrupt or truncated?): " + e.getMessage(), e);
-        }
-    }
 }

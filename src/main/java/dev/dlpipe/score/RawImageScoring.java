@@ -49,7 +49,7 @@ final class RawImageScoring {
     }
 
     /** Raw images, not tensor shards: a folder tree of image files, or a table with encoded image bytes. */
-    static boolean isRawImages(SparkSession spark, String data) {
+    static boolean isRawImages(String data) {
         if (ImageFolders.isFolderTree(data)) {
             return true;
         }
@@ -57,7 +57,7 @@ final class RawImageScoring {
         if (first == null || !first.endsWith(".parquet") || Fs.exists(Fs.child(data, "test"))) {
             return false;
         }
-        List<String> columns = Arrays.asList(spark.read().parquet(data).columns());
+        List<String> columns = dev.dlpipe.load.TensorShardReader.columns(first);
         return columns.contains("data") && columns.contains("format");
     }
 

@@ -87,8 +87,8 @@ public final class ScoreStage implements Stage {
     @Override
     public void preflight(Config config, List<String> inputs) {
         if (inputs.get(0) == null || inputs.get(1) == null || !Fs.exists(Fs.child(inputs.get(0), TensorSpec.FILE))
-                || !Fs.exists(inputs.get(1))) {
-            return;
+                || !Fs.exists(inputs.get(1)) || RawImageScoring.isRawImages(inputs.get(1))) {
+            return; // raw images are checked image by image: each one that cannot be decoded is quarantined
         }
         requireSameShape(TensorSpec.readFrom(inputs.get(0)), rowsToScore(inputs.get(1)), inputs.get(0));
     }
@@ -112,7 +112,7 @@ public final class ScoreStage implements Stage {
         long in;
         Map<String, Long> quarantined = Map.of();
         String scoredWhat;
-        if (modelSpec.fromImages() && RawImageScoring.isRawImages(ctx.spark(), ctx.input(1))) {
+        if (modelSpec.fromImages() && RawImageScoring.isRawImages(ctx.input(1))) {
             Dataset<Row> all = RawImageScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch)
                     .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
             try {

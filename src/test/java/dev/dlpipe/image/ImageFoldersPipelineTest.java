@@ -27,11 +27,12 @@ class ImageFoldersPipelineTest {
     void classFoldersUnderSplitFoldersGoFromFilesToPredictions() throws Exception {
         Path images = dir.resolve("digits-png");
         copyTree(BYOD.resolve("digits-png"), images);
-        Files.writeString(images.resolve("train/3/notes.txt"), "not an image"); // quarantined, not dropped
+        Files.writeString(images.resolve("train/three/notes.txt"), "not an image"); // quarantined, not dropped
         Files.writeString(images.resolve("train/.DS_Store"), "finder metadata"); // hidden: not data
-        Files.createDirectories(images.resolve("train/7/nested"));
-        Files.copy(images.resolve("train/7").resolve(Files.list(images.resolve("train/7")).filter(p -> p.toString()
-                .endsWith(".png")).findFirst().orElseThrow().getFileName()), images.resolve("train/7/nested/deep.png"));
+        Files.createDirectories(images.resolve("train/seven/nested"));
+        Files.copy(images.resolve("train/seven").resolve(Files.list(images.resolve("train/seven")).filter(p -> p
+                .toString().endsWith(".png")).findFirst().orElseThrow().getFileName()),
+                images.resolve("train/seven/nested/deep.png"));
         Path runDir = dir.resolve("run");
         List<StageReport> reports = dev.dlpipe.pipeline.PipelineRunner.run(TestSpark.session(), ConfigLoader.load(
                 List.of(), List.of("pipeline.name=digits-png", "pipeline.input=" + images, "run.dir=" + runDir,
@@ -44,6 +45,9 @@ class ImageFoldersPipelineTest {
         assertEquals(Map.of("train", 400L, "test", 100L), clean.metrics().get("rows_per_split"), "the user's split");
         assertEquals(Map.of("unknown_format", 1L, "missing_label", 1L), clean.counts().quarantined());
         assertEquals("class folders under split folders", clean.metrics().get("input"));
+        List<String> sorted = WORDS.stream().sorted().toList();
+        assertEquals(sorted, dev.dlpipe.core.Json.readMap(Files.readString(runDir.resolve("export/export-manifest.json")))
+                .get("class_names"), "folder names travel from clean to the export, in ImageFolder's sorted order");
         StageReport score = reports.get(5);
         assertEquals(100L, score.counts().out());
         double accuracy = ((Number) score.metrics().get("accuracy")).doubleValue();
@@ -54,7 +58,7 @@ class ImageFoldersPipelineTest {
 
         // new raw images: the test folder on its own, with a file that is no image; decoded as clean did
         Path fresh = images.resolve("test");
-        Files.writeString(fresh.resolve("5/broken.png"), "not a PNG at all");
+        Files.writeString(fresh.resolve("five/broken.png"), "not a PNG at all");
         Path out = dir.resolve("scored-raw");
         StageReport raw = dev.dlpipe.core.StageRunner.run(new dev.dlpipe.score.ScoreStage(), TestSpark.session(),
                 TestSpark.config(), List.of(runDir.resolve("export").toString(), fresh.toString()), out.toString());
@@ -79,10 +83,18 @@ class ImageFoldersPipelineTest {
         }
     }
 
+    static final List<String> WORDS = List.of("zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+            "nine");
+
+    /** The tree with each digit folder named by its word, as people name class folders. */
     private static void copyTree(Path from, Path to) throws Exception {
         try (var files = Files.walk(from)) {
             for (Path p : (Iterable<Path>) files::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
+                String relative = from.relativize(p).toString().replaceAll("(^|/)(\\d)(/|$)", "$1D$2$3");
+                for (int d = 0; d < 10; d++) {
+                    relative = relative.replace("D" + d, WORDS.get(d));
+                }
+                Path target = to.resolve(relative);
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
                 } else {
