@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ImageFoldersPipelineTest {
 
-    static final Path BYOD = Path.of(System.getProperty("dlpipe.project.dir", "."), "src/test/resources/byod");
+    static final Path BYOD = dev.dlpipe.ByodFixtures.DIR;
 
     @TempDir
     Path dir;

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DataKindsTest {
 
     static final Path ROOT = Path.of(System.getProperty("dlpipe.project.dir", "."));
-    static final Path BYOD = ROOT.resolve("src/test/resources/byod");
+    static final Path BYOD = dev.dlpipe.ByodFixtures.DIR;
 
     @TempDir
     Path dir;

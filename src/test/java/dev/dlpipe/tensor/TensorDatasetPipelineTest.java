@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TensorDatasetPipelineTest {
 
-    static final Path BYOD = Path.of(System.getProperty("dlpipe.project.dir", "."), "src/test/resources/byod");
+    static final Path BYOD = dev.dlpipe.ByodFixtures.DIR;
 
     @TempDir
     Path dir;
