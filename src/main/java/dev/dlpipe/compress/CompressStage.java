@@ -64,10 +64,10 @@ public final class CompressStage implements Stage {
         TrainSettings settings = TrainSettings.from(ctx.config());
         JavaRDD<String> testRefs = test.rows() == 0 ? null : jsc.parallelize(test.minibatches(TrainStage.EVAL_BATCH), settings.workers());
 
-        List<Map<String, Object>> variants = new ArrayList<>();
+        List<Variant> variants = new ArrayList<>();
         String fp32File = ctx.out("model-fp32.zip");
         Models.write(original, fp32File);
-        variants.add(variant("fp32", original, fp32File, accuracy(jsc, original, settings, testRefs), spec,
+        variants.add(variant(Variant.Kind.FP32, "fp32", original, fp32File, accuracy(jsc, original, settings, testRefs), spec,
                 OnnxForm.FP32));
 
         boolean perLayer = "layer".equals(ctx.config().string("compress.prune-scope"));
@@ -79,19 +79,19 @@ public final class CompressStage implements Stage {
         if (finetuneEpochs > 0) {
             String oneShotFile = ctx.out("model-pruned-oneshot.zip");
             Models.write(oneShot, oneShotFile);
-            variants.add(prunedVariant("pruned, one-shot", oneShot, oneShotFile,
+            variants.add(prunedVariant(Variant.Kind.PRUNED_ONE_SHOT, "pruned, one-shot", oneShot, oneShotFile,
                     accuracy(jsc, oneShot, settings, testRefs), spec, null));
             pruned = fineTune(ctx, jsc, original.copy(), settings, sparsity, perLayer, finetuneEpochs);
         }
         Models.write(pruned, ctx.out(PRUNED));
-        variants.add(prunedVariant(finetuneEpochs > 0 ? "pruned, fine-tuned " + finetuneEpochs + " epochs" : "pruned",
+        variants.add(prunedVariant(Variant.Kind.PRUNED, finetuneEpochs > 0 ? "pruned, fine-tuned " + finetuneEpochs + " epochs" : "pruned",
                 pruned, ctx.out(PRUNED), accuracy(jsc, pruned, settings, testRefs), spec, OnnxForm.FP32));
 
         if (ctx.config().bool("compress.fp16")) {
             // the lighter option: every parameter in half precision (a DL4J zip), no calibration needed
             Network half = pruned.withDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
             Models.write(half, ctx.out(FP16));
-            variants.add(variant("pruned+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs), spec,
+            variants.add(variant(Variant.Kind.FP16, "pruned+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs), spec,
                     null));
         }
         if (int8) {
@@ -116,7 +116,7 @@ public final class CompressStage implements Stage {
                 ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, (int) sample.rows());
             }
             // DL4J runs the int8 file dequantized; the ONNX form is what export makes of the pruned model
-            variants.add(variant("pruned+int8", dequantized, ctx.out(INT8),
+            variants.add(variant(Variant.Kind.INT8, "pruned+int8", dequantized, ctx.out(INT8),
                     accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(pruned, true, ranges)));
         }
         int distillEpochs = ctx.config().integer("compress.distill-epochs");
@@ -130,15 +130,16 @@ public final class CompressStage implements Stage {
         report.put("prune_sparsity_target", sparsity);
         report.put("prune_scope", perLayer ? "layer" : "global");
         report.put("finetune_epochs", finetuneEpochs);
-        report.put("variants", variants);
+        List<Map<String, Object>> reported = variants.stream().map(Variant::report).toList();
+        report.put("variants", reported);
         Fs.writeString(ctx.out("compression-report.json"), Json.write(report));
-        Fs.writeString(ctx.out("compression-report.md"), table(variants));
+        Fs.writeString(ctx.out("compression-report.md"), table(reported));
 
         Map<String, Object> metrics = new LinkedHashMap<>();
-        Map<String, Object> first = variants.get(0);
-        // the variant export publishes: pruned+int8 when quantizing, else the pruned model (students are reported only)
-        Map<String, Object> last = variants.stream().filter(v -> "pruned+int8".equals(v.get("variant"))).findFirst()
-                .orElseGet(() -> variants.stream().filter(v -> v.get("file").equals(PRUNED)).findFirst().orElseThrow());
+        Map<String, Object> first = Variant.of(variants, Variant.Kind.FP32).report();
+        // the variant export publishes: int8 when quantizing, else the pruned model (students are reported only)
+        Map<String, Object> last = (int8 ? Variant.of(variants, Variant.Kind.INT8)
+                : Variant.of(variants, Variant.Kind.PRUNED)).report();
         long fp32Bytes = ((Number) first.get("file_bytes")).longValue();
         long compressedBytes = ((Number) last.get("file_bytes")).longValue();
         double ratio = Evaluations.round((double) fp32Bytes / compressedBytes);
@@ -191,7 +192,7 @@ public final class CompressStage implements Stage {
      * A smaller MLP student trained on Spark from the teacher's softened outputs ({@link DistillationLoader}), and the
      * same student trained on the hard labels alone, so the report shows what distillation adds.
      */
-    private static List<Map<String, Object>> distill(StageContext ctx, JavaSparkContext jsc, Network teacher,
+    private static List<Variant> distill(StageContext ctx, JavaSparkContext jsc, Network teacher,
                                                      TrainSettings settings, int epochs, JavaRDD<String> testRefs,
                                                      TensorSpec spec)
             throws IOException {
@@ -207,7 +208,7 @@ public final class CompressStage implements Stage {
         }
         DistillationLoader soft = new DistillationLoader(Models.bytes(teacher), spec.numClasses(),
                 ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
-        List<Map<String, Object>> out = new ArrayList<>();
+        List<Variant> out = new ArrayList<>();
         for (boolean distilled : new boolean[] {true, false}) {
             DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
                     dev.dlpipe.train.ModelFactory.create(studentSettings, spec), studentSettings);
@@ -222,22 +223,25 @@ public final class CompressStage implements Stage {
             Network student = new Network(trainer.network());
             String file = ctx.out(distilled ? "model-student.zip" : "model-student-hard-labels.zip");
             Models.write(student, file);
-            Map<String, Object> v = variant(distilled ? "student, distilled" : "student, hard labels only", student,
+            Variant variant = variant(distilled ? Variant.Kind.STUDENT_DISTILLED : Variant.Kind.STUDENT_HARD_LABELS,
+                    distilled ? "student, distilled" : "student, hard labels only", student,
                     file, accuracy(jsc, student, settings, testRefs), spec, OnnxForm.FP32);
+            Map<String, Object> v = variant.report();
             v.put("parameters_vs_teacher", Evaluations.round((double) student.numParams() / teacher.numParams()));
-            out.add(v);
+            out.add(variant);
             LOG.info("[compress] {}: {} parameters ({}x the teacher), test accuracy {}", v.get("variant"),
                     student.numParams(), v.get("parameters_vs_teacher"), v.get("test_accuracy"));
         }
         return out;
     }
 
-    private static Map<String, Object> prunedVariant(String name, Network net, String file, Double accuracy,
-                                                     TensorSpec spec, OnnxForm onnx) {
-        Map<String, Object> v = variant(name, net, file, accuracy, spec, onnx);
+    private static Variant prunedVariant(Variant.Kind kind, String name, Network net, String file, Double accuracy,
+                                         TensorSpec spec, OnnxForm onnx) {
+        Variant variant = variant(kind, name, net, file, accuracy, spec, onnx);
+        Map<String, Object> v = variant.report();
         v.put("weight_sparsity", Evaluations.round(MagnitudePruner.weightSparsity(net.paramTable())));
         v.put("sparsity_by_layer", MagnitudePruner.sparsityByLayer(net.paramTable()));
-        return v;
+        return variant;
     }
 
     private static Double accuracy(JavaSparkContext jsc, Network net, TrainSettings settings,
@@ -253,6 +257,20 @@ public final class CompressStage implements Stage {
     }
 
     /**
+     * One compressed form of the model, picked by its kind (export publishes INT8 when quantizing, else PRUNED),
+     * with its row in compression-report.json: the name, file, sizes, accuracy and latencies people read.
+     */
+    record Variant(Kind kind, Map<String, Object> report) {
+        enum Kind { FP32, PRUNED_ONE_SHOT, PRUNED, FP16, INT8, STUDENT_DISTILLED, STUDENT_HARD_LABELS }
+
+        static Variant of(List<Variant> variants, Kind kind) {
+            return variants.stream().filter(v -> v.kind() == kind).findFirst().orElseThrow(
+                    () -> new IllegalStateException("no " + kind + " variant among " + variants.stream()
+                            .map(Variant::kind).toList()));
+        }
+    }
+
+    /**
      * How a variant deploys as ONNX: the variant's own network in FP32, or {@code source} exported as int8 with
      * calibrated activation ranges (none: weights only).
      */
@@ -261,8 +279,8 @@ public final class CompressStage implements Stage {
     }
 
     /** {@code onnx}: also export the variant to ONNX and time it in ONNX Runtime; null for none. */
-    private static Map<String, Object> variant(String name, Network net, String file, Double accuracy,
-                                               TensorSpec spec, OnnxForm onnx) {
+    private static Variant variant(Variant.Kind kind, String name, Network net, String file, Double accuracy,
+                                   TensorSpec spec, OnnxForm onnx) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("variant", name);
         v.put("parameters", net.numParams());
@@ -278,7 +296,7 @@ public final class CompressStage implements Stage {
             v.put("onnx_bytes", model.length);
             v.putAll(Latency.onnxRuntime(model, spec.featureSize()));
         }
-        return v;
+        return new Variant(kind, v);
     }
 
     private static String table(List<Map<String, Object>> variants) {
