@@ -124,7 +124,7 @@ public final class CompressStage implements Stage {
             variants.addAll(distill(ctx, jsc, original, settings, distillEpochs, testRefs, spec));
         }
         spec.writeTo(ctx.output());
-        dev.dlpipe.core.Labels.carry(ctx.input(0), ctx.output());
+        dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
 
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("prune_sparsity_target", sparsity);

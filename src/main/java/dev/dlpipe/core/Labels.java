@@ -121,17 +121,6 @@ public final class Labels {
      * Checked where a model is built (train), not at clean: clean also prepares new data to score, which may
      * hold a single class.
      */
-    /**
-     * Hands the class names clean found (labels.json) on to the next stage's output, so the export can name the
-     * classes of a folder tree or a label column of names; nothing to carry for index labels.
-     */
-    public static void carry(String fromDir, String toDir) {
-        String from = Fs.child(fromDir, FILE);
-        if (Fs.exists(from)) {
-            Fs.copy(from, Fs.child(toDir, FILE));
-        }
-    }
-
     public static void requireTwoClasses(Dataset<Row> training, String labelColumn, String where) {
         List<Row> classes = training.select(labelColumn).distinct().limit(2).collectAsList();
         if (classes.size() < 2) {

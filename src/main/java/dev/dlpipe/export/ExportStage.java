@@ -85,10 +85,10 @@ public final class ExportStage implements Stage {
             files.add(file("dlpipe-int8", CompressStage.INT8, ctx.out(CompressStage.INT8)));
         }
 
-        Map<String, Object> preprocessing = preprocessing(spec);
+        Map<String, Object> preprocessing = preprocessing(spec, in);
         Fs.writeString(ctx.out(PREPROCESSING), Json.write(preprocessing));
         spec.writeTo(ctx.output());
-        dev.dlpipe.core.Labels.carry(in, ctx.output());
+        dev.dlpipe.core.CarriedFiles.carry(in, ctx.output());
 
         Map<String, Object> manifest = new LinkedHashMap<>();
         manifest.put("input", Map.of("name", "features", "shape", List.of(-1, spec.featureSize()), "dtype", "float32",
@@ -128,8 +128,26 @@ public final class ExportStage implements Stage {
      * What a client does to raw input before the model, literally: the image chain clean applied, or for tensors
      * trained as stored, nothing but flattening (following an image chain there gave chance accuracy).
      */
-    static Map<String, Object> preprocessing(TensorSpec spec) {
+    static Map<String, Object> preprocessing(TensorSpec spec, String in) {
         Map<String, Object> p = new LinkedHashMap<>();
+        if (TensorSpec.TABULAR_STATS.equals(spec.normalize())) {
+            dev.dlpipe.tabular.TabularStats stats = dev.dlpipe.tabular.TabularStats.readFrom(in);
+            p.put("input", "table");
+            p.put("steps", List.of(
+                    "numeric column: a missing value becomes 'fill' (no fill: the row is not scored)",
+                    "numeric column: clip to [lo, hi] when outlier_action is clip (outside: not scored when drop)",
+                    "numeric column: (value - center) / scale",
+                    "categorical column: a missing value becomes 'fill'; its index in 'categories', an unseen one the last",
+                    "encoding onehot: one 0/1 per category plus <other>; index: the index as a number",
+                    "features in 'layout' order; with 'pca', the dot product with each component instead"));
+            p.put("outlier_action", stats.outlierAction());
+            p.put("encoding", stats.encoding());
+            p.put("numeric", stats.numeric());
+            p.put("categorical", stats.categorical());
+            p.put("layout", stats.layout());
+            p.put("pca", stats.pca());
+            return p;
+        }
         if (!spec.fromImages()) {
             p.put("input", "tensor");
             p.put("decode", "none: the values as stored in the training data (HDF5 dataset or Parquet array), cast to float32");

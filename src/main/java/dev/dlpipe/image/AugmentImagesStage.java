@@ -50,7 +50,7 @@ public final class AugmentImagesStage implements Stage {
         Dataset<Row> data = Augmentation.input(ctx);
         int copies = config.integer("augment.copies");
         spec.writeTo(ctx.output());
-        dev.dlpipe.core.Labels.carry(ctx.input(0), ctx.output());
+        dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
         return Augmentation.run(ctx, data, new Copies(settings(config, spec), spec, copies, config.integer("run.seed")),
                 Augmentation.training(data).count() * copies, Map.of("copies_per_train_row", copies));
     }

@@ -1,6 +1,8 @@
 package dev.dlpipe.pack;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.size;
 
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
@@ -23,7 +25,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 
 /**
- * Packs cleaned (and augmented) image tensors into the training dataset: for each split, {@code pack.shards}
+ * Packs cleaned (and augmented) image tensors, or a table's feature vectors (with its stats.json), into the
+ * training dataset: for each split, {@code pack.shards}
  * Parquet shard files written in parallel by the executors, rows hashed to shards by id and sorted by id inside a
  * shard (so the layout is deterministic), row groups of about {@code pack.row-group-mb}.
  */
@@ -37,9 +40,13 @@ public final class PackStage implements Stage {
 
     @Override
     public StageResult run(StageContext ctx) {
-        TensorSpec spec = TensorSpec.readFrom(ctx.input(0));
-        Dataset<TensorRow> data = ctx.spark().read().parquet(Fs.child(ctx.input(0), "data"))
-                .select("id", "label", "split", "features").as(Encoders.bean(TensorRow.class));
+        boolean table = Fs.exists(Fs.child(ctx.input(0), dev.dlpipe.tabular.TabularStats.FILE));
+        Dataset<org.apache.spark.sql.Row> cleaned = ctx.spark().read().parquet(Fs.child(ctx.input(0), "data"));
+        // a table's feature vector: the PCA coordinates when clean projected them, else the assembled features
+        String featureColumn = table && java.util.Arrays.asList(cleaned.columns()).contains("pca") ? "pca" : "features";
+        Dataset<TensorRow> data = cleaned.select(col("id"), col("label").cast("int").as("label"), col("split"),
+                col(featureColumn).cast("array<float>").as("features")).as(Encoders.bean(TensorRow.class));
+        TensorSpec spec = table ? tableSpec(cleaned, featureColumn) : TensorSpec.readFrom(ctx.input(0));
         int shards = ctx.config().integer("pack.shards");
         List<String> formats = ctx.config().list("pack.formats");
         if (formats.contains("hdf5") && !dev.dlpipe.LocalPaths.isLocal(ctx.output())) {
@@ -86,13 +93,22 @@ public final class PackStage implements Stage {
             perSplit.put(split, s);
         }
         spec.writeTo(ctx.output());
-        dev.dlpipe.core.Labels.carry(ctx.input(0), ctx.output());
+        dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("splits", perSplit);
         List<Integer> shape = List.of(spec.channels(), spec.height(), spec.width());
         metrics.put("features_shape", shape);
         metrics.put("num_classes", spec.numClasses());
         return StageResult.of(Counts.rows(in, out, Map.of(), 0), metrics, "features " + shape);
+    }
+
+    /** A table's rows as flat vectors: 1 x 1 x features, classes = the largest label + 1. */
+    private static TensorSpec tableSpec(Dataset<org.apache.spark.sql.Row> rows, String featureColumn) {
+        org.apache.spark.sql.Row r = rows.agg(max(col("label")), max(size(col(featureColumn)))).first();
+        if (r.isNullAt(0)) {
+            throw new dev.dlpipe.UserError("pack: the table has no rows to pack");
+        }
+        return new TensorSpec(1, 1, r.getInt(1), TensorSpec.TABULAR_STATS, ((Number) r.get(0)).intValue() + 1);
     }
 
     private static long mmapRows(String splitDir) {

@@ -31,7 +31,7 @@ public enum PipelineStage {
     AUGMENT("add augmented copies of training rows. --input CLEAN_DIR",
             List.of(List.of("clean")), kinds(AugmentImagesStage::new, AugmentTextStage::new, AugmentTabularStage::new)),
     PACK("write Parquet tensor shards per split. --input AUGMENT_OR_CLEAN_DIR",
-            List.of(List.of("augment", "clean")), images(PackStage::new)),
+            List.of(List.of("augment", "clean")), imagesAndTables(PackStage::new)),
     TRAIN("distributed DL4J training (parameter averaging). --input PACK_DIR",
             List.of(List.of("pack")), tensors(TrainStage::new)),
     COMPRESS("pruning + int8 quantization, evaluated. --input TRAIN_DIR --input PACK_DIR",
@@ -64,11 +64,19 @@ public enum PipelineStage {
         return Map.of("image", image);
     }
 
-    /** Kind-agnostic stages over tensor shards: packed images, or a tensor dataset read as it is. */
+    /** Kind-agnostic stages over tensor shards: packed images or tables, or a tensor dataset read as it is. */
     private static Map<String, Supplier<Stage>> tensors(Supplier<Stage> stage) {
         Map<String, Supplier<Stage>> m = new LinkedHashMap<>();
         m.put("image", stage);
+        m.put("tabular", stage);
         m.put("tensor", stage);
+        return m;
+    }
+
+    private static Map<String, Supplier<Stage>> imagesAndTables(Supplier<Stage> stage) {
+        Map<String, Supplier<Stage>> m = new LinkedHashMap<>();
+        m.put("image", stage);
+        m.put("tabular", stage);
         return m;
     }
 
@@ -113,7 +121,7 @@ public enum PipelineStage {
             throw new UserError("the " + stageName() + " stage handles " + String.join(" and ", dataKinds())
                     + " data only so far; pipeline.data-kind is " + dataKind
                     + ("tensor".equals(dataKind) ? " (a tensor dataset starts at train: it is packed already)"
-                    : " (text and tabular pipelines end after augment)"));
+                    : " (text pipelines end after augment)"));
         }
         return s.get();
     }

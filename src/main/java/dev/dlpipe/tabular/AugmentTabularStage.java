@@ -42,7 +42,7 @@ public final class AugmentTabularStage implements Stage {
     public StageResult run(StageContext ctx) {
         Config c = ctx.config();
         TabularStats stats = TabularStats.readFrom(ctx.input(0));
-        stats.writeTo(ctx.output());
+        dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output()); // stats.json and the label names
         Dataset<Row> data = Augmentation.input(ctx);
         int copies = c.integer("augment.copies");
         boolean oversample = c.bool("augment.tabular.oversample");

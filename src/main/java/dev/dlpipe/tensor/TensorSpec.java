@@ -22,9 +22,15 @@ public record TensorSpec(int channels, int height, int width, String normalize, 
      */
     public static final String AS_STORED = "as-stored";
 
+    /**
+     * {@code normalize} of a table's feature vectors: the fitted tabular statistics (stats.json, carried with the
+     * data) turn raw columns into them; preprocessing.json then lists those statistics.
+     */
+    public static final String TABULAR_STATS = "tabular-stats";
+
     /** Whether these tensors came through clean's image chain (decode, resize, scale) rather than as stored. */
     public boolean fromImages() {
-        return !AS_STORED.equals(normalize);
+        return !AS_STORED.equals(normalize) && !TABULAR_STATS.equals(normalize);
     }
 
     public int featureSize() {

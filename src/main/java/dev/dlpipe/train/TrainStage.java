@@ -251,7 +251,7 @@ public final class TrainStage implements Stage {
             ModelSerializer.writeModel(trained, out, true);
         }
         spec.writeTo(ctx.output());
-        dev.dlpipe.core.Labels.carry(ctx.input(0), ctx.output());
+        dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("trainer", trainer.describe());
