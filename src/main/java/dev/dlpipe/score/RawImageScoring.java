@@ -10,7 +10,6 @@ import dev.dlpipe.export.ExportStage;
 import dev.dlpipe.image.ImageDecodeException;
 import dev.dlpipe.image.ImageFolders;
 import dev.dlpipe.model.Models;
-import dev.dlpipe.model.Network;
 import dev.dlpipe.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,12 +21,9 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Scores raw images (a class-folder tree, or an image table with id, format, data...) with exactly the chain clean
@@ -79,7 +75,7 @@ final class RawImageScoring {
     }
 
     @SuppressWarnings("unchecked")
-    private static List<String> classNames(String exportDir) {
+    static List<String> classNames(String exportDir) {
         Object names = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST))).get("class_names");
         return names instanceof List<?> l ? new ArrayList<>((List<String>) l) : List.of();
     }
@@ -100,59 +96,20 @@ final class RawImageScoring {
 
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
-            Network net = Models.fromBytes(model.value(), "the broadcast model");
-            List<Row> out = new ArrayList<>();
-            List<Row> pending = new ArrayList<>();
-            List<float[]> features = new ArrayList<>();
+            BatchPredictor predictor = new BatchPredictor(Models.fromBytes(model.value(), "the broadcast model"), batch,
+                    classNames);
             while (input.hasNext()) {
                 Row r = input.next();
-                Integer label = label(r.isNullAt(1) ? null : r.getString(1));
+                String label = r.isNullAt(1) ? null : r.getString(1);
                 try {
-                    features.add(CleanImagesStage.clean(r.getString(2), (byte[]) r.get(3), r.isNullAt(4) ? 0 : r.getInt(4),
-                            r.isNullAt(5) ? 0 : r.getInt(5), r.isNullAt(6) ? 0 : r.getInt(6), settings));
-                    pending.add(RowFactory.create(r.getString(0), label));
+                    predictor.add(r.getString(0), label, CleanImagesStage.clean(r.getString(2), (byte[]) r.get(3),
+                            r.isNullAt(4) ? 0 : r.getInt(4), r.isNullAt(5) ? 0 : r.getInt(5),
+                            r.isNullAt(6) ? 0 : r.getInt(6), settings));
                 } catch (ImageDecodeException e) {
-                    out.add(RowFactory.create(r.getString(0), label, null, null, e.reason(), e.getMessage()));
-                }
-                if (pending.size() == batch || (!input.hasNext() && !pending.isEmpty())) {
-                    predict(net, pending, features, out);
+                    predictor.reject(r.getString(0), label, e.reason(), e.getMessage());
                 }
             }
-            return out.iterator();
-        }
-
-        /** A folder or label name as a class index: a whole number, or its position in the export's class names. */
-        private Integer label(String name) {
-            if (name == null) {
-                return null;
-            }
-            int i = classNames.indexOf(name);
-            if (i >= 0) {
-                return i;
-            }
-            try {
-                return Integer.valueOf(name.trim());
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
-
-        private static void predict(Network net, List<Row> pending, List<float[]> features, List<Row> out) {
-            int n = pending.size();
-            int size = features.get(0).length;
-            float[] flat = new float[n * size];
-            for (int i = 0; i < n; i++) {
-                System.arraycopy(features.get(i), 0, flat, i * size, size);
-            }
-            INDArray probabilities = net.output(Nd4j.create(flat, new long[] {n, size}, 'c'));
-            INDArray predicted = probabilities.argMax(1);
-            for (int i = 0; i < n; i++) {
-                int p = predicted.getInt(i);
-                out.add(RowFactory.create(pending.get(i).get(0), pending.get(i).get(1), p, probabilities.getFloat(i, p),
-                        null, null));
-            }
-            pending.clear();
-            features.clear();
+            return predictor.finish().iterator();
         }
     }
 

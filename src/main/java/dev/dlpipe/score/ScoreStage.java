@@ -87,8 +87,9 @@ public final class ScoreStage implements Stage {
     @Override
     public void preflight(Config config, List<String> inputs) {
         if (inputs.get(0) == null || inputs.get(1) == null || !Fs.exists(Fs.child(inputs.get(0), TensorSpec.FILE))
-                || !Fs.exists(inputs.get(1)) || RawImageScoring.isRawImages(inputs.get(1))) {
-            return; // raw images are checked image by image: each one that cannot be decoded is quarantined
+                || !Fs.exists(inputs.get(1)) || RawImageScoring.isRawImages(inputs.get(1))
+                || dev.dlpipe.tabular.RawTableRows.isCsv(inputs.get(1))) {
+            return; // raw rows are checked row by row: each one that cannot be turned into features is quarantined
         }
         requireSameShape(TensorSpec.readFrom(inputs.get(0)), rowsToScore(inputs.get(1)), inputs.get(0));
     }
@@ -112,8 +113,12 @@ public final class ScoreStage implements Stage {
         long in;
         Map<String, Long> quarantined = Map.of();
         String scoredWhat;
-        if (modelSpec.fromImages() && RawImageScoring.isRawImages(ctx.input(1))) {
-            Dataset<Row> all = RawImageScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch)
+        boolean rawImages = modelSpec.fromImages() && RawImageScoring.isRawImages(ctx.input(1));
+        boolean rawTable = TensorSpec.TABULAR_STATS.equals(modelSpec.normalize())
+                && dev.dlpipe.tabular.RawTableRows.isCsv(ctx.input(1));
+        if (rawImages || rawTable) {
+            Dataset<Row> all = (rawImages ? RawImageScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch)
+                    : RawTableScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch, ctx.config()))
                     .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
             try {
                 all.filter(col(dev.dlpipe.core.Quarantine.REASON).isNull())
@@ -127,7 +132,7 @@ public final class ScoreStage implements Stage {
             } finally {
                 all.unpersist();
             }
-            scoredWhat = "raw images, decoded as clean did";
+            scoredWhat = rawImages ? "raw images, decoded as clean did" : "raw CSV rows, through the fitted statistics";
         } else {
             ShardIndex rows = rowsToScore(ctx.input(1));
             requireSameShape(modelSpec, rows, ctx.input(0));

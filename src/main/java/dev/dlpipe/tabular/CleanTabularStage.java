@@ -359,11 +359,17 @@ public final class CleanTabularStage implements Stage {
      * one-hot, and the assembled {@code features} array. Rows dropped by a policy get a reason.
      */
     static Dataset<Row> apply(Dataset<Row> rows, TabularStats stats, Settings s) {
+        return apply(rows, stats, List.of());
+    }
+
+    /** {@link #apply(Dataset, TabularStats, Settings)}, keeping {@code passThrough} columns unchanged. */
+    static Dataset<Row> apply(Dataset<Row> rows, TabularStats stats, List<String> passThrough) {
         // (condition, reason, detail) per rule; combined below into ONE CASE expression each for reason and detail,
         // so the plan grows linearly with the columns (wrapping the running expression per column, and reading it
         // twice, made it exponential: 14 columns took minutes to plan, 30 never finished)
         List<Column[]> rules = new ArrayList<>();
         List<Column> out = new ArrayList<>(List.of(col("id"), col("label"), col("split")));
+        passThrough.forEach(c -> out.add(col(c)));
         List<Column> features = new ArrayList<>();
         for (Map.Entry<String, TabularStats.Numeric> e : stats.numeric().entrySet()) {
             String c = e.getKey();

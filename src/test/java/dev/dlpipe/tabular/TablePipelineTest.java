@@ -45,5 +45,19 @@ class TablePipelineTest {
         assertEquals(30, ((Map<?, ?>) pre.get("numeric")).size(), "the fitted statistics of every column");
         assertEquals(List.of("benign", "malignant"), Json.readMap(Files.readString(runDir.resolve(
                 "export/export-manifest.json"))).get("class_names"), "label names travel to the export");
+
+        // new raw rows: the test rows of the CSV as they are, plus one with a bad number; through stats.json
+        List<String> lines = Files.readAllLines(ByodFixtures.DIR.resolve("cancer.csv"));
+        List<String> fresh = new java.util.ArrayList<>(List.of(lines.get(0)));
+        lines.stream().filter(l -> l.endsWith(",test")).forEach(fresh::add);
+        fresh.add(fresh.get(1).replaceFirst("^[^,]*", "twelve"));
+        Path csv = Files.write(dir.resolve("new-rows.csv"), fresh);
+        StageReport raw = dev.dlpipe.core.StageRunner.run(new dev.dlpipe.score.ScoreStage(), TestSpark.session(),
+                TestSpark.config("clean.tabular.label-column=diagnosis"),
+                List.of(runDir.resolve("export").toString(), csv.toString()), dir.resolve("scored-raw").toString());
+        assertEquals(142L, raw.counts().in());
+        assertEquals(Map.of("bad_value", 1L), raw.counts().quarantined());
+        assertEquals(accuracy, ((Number) raw.metrics().get("accuracy")).doubleValue(), 1e-9,
+                "raw rows through the exported statistics predict what the packed test split did");
     }
 }
