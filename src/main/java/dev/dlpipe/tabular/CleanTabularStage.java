@@ -148,6 +148,10 @@ public final class CleanTabularStage implements Stage {
         if (configured.id().isEmpty()) {
             raw = RowIds.derive(raw, header, DERIVED_ID);
         }
+        // parsed once: type inference, the label plan and the checks all read it (a multiLine CSV is one task per
+        // file, and a derived id is a shuffle; each used to be paid again by every one of them)
+        Dataset<Row> parsed = raw.persist(StorageLevel.MEMORY_AND_DISK());
+        raw = parsed;
         List<String> ignored = new ArrayList<>();
         Settings s = configured;
         if (configured.inferColumns()) {
@@ -250,6 +254,7 @@ public final class CleanTabularStage implements Stage {
                     "splits " + perSplit + ", " + stats.layout().size() + " features");
         } finally {
             checked.unpersist();
+            parsed.unpersist();
         }
     }
 
