@@ -5,7 +5,6 @@ import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.load.Hdf5Shard;
 import dev.dlpipe.tensor.TensorSpec;
-import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -80,7 +79,7 @@ public final class DataKinds {
             return Optional.of("text");
         }
         if (lower.endsWith(".csv") || lower.endsWith(".csv.gz")) {
-            return Optional.of(csvHeader(file).contains(textColumn) ? "text" : "tabular");
+            return Optional.of(dev.dlpipe.tabular.CsvHeader.of(file).contains(textColumn) ? "text" : "tabular");
         }
         if (lower.endsWith(".parquet")) {
             List<String> columns = dev.dlpipe.load.TensorShardReader.columns(file);
@@ -96,15 +95,4 @@ public final class DataKinds {
         }
         return Optional.empty();
     }
-
-    private static List<String> csvHeader(String file) {
-        try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(Fs.open(file),
-                java.nio.charset.StandardCharsets.UTF_8))) {
-            String line = r.readLine();
-            return line == null ? List.of() : List.of(line.replace("\uFEFF", "").replace("\"", "").split(","));
-        } catch (IOException e) {
-            throw new UserError(file + ": cannot read its header: " + e.getMessage(), e);
-        }
-    }
-
 }

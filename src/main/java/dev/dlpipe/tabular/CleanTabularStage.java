@@ -103,6 +103,39 @@ public final class CleanTabularStage implements Stage {
         requireColumns(Settings.from(config), CsvHeader.of(inputs.get(0)), inputs.get(0));
     }
 
+    /**
+     * The CSV as string columns (the header's) plus {@link #CORRUPT} for a record that does not fit it. RFC 4180: a
+     * quoted field may hold line breaks. Line-by-line parsing split such a record in two, quarantined its first
+     * half and let the second pass as a made-up row. multiLine parses records, at the price of one task per file (a
+     * file can no longer be split at an arbitrary newline).
+     */
+    static Dataset<Row> readCsv(org.apache.spark.sql.SparkSession spark, String input, List<String> header) {
+        StructType schema = new StructType();
+        for (String c : header) {
+            schema = schema.add(c, DataTypes.StringType);
+        }
+        return spark.read().schema(schema.add(CORRUPT, DataTypes.StringType)).option("header", "true")
+                .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", CORRUPT).option("multiLine", "true")
+                .option("escape", "\"").csv(input);
+    }
+
+    /**
+     * {@code reason} and {@code detail} extended by each numeric column's checks: a cell that is not a number
+     * (bad_value), or one Spark parses but that is not finite ("NaN", "Infinity", 1e400: one such cell would poison
+     * a fitted mean or scale). Both stay one CASE expression, linear in the columns.
+     */
+    static Column[] numberChecks(Column reason, Column detail, java.util.Collection<String> numeric) {
+        for (String c : numeric) {
+            Column v = col(c).cast("double");
+            Column bad = col(c).isNotNull().and(v.isNull());
+            Column nonFinite = v.isNotNull().and(isnan(v).or(abs(v).equalTo(lit(Double.POSITIVE_INFINITY))));
+            reason = reason.when(bad, lit("bad_value")).when(nonFinite, lit("non_finite_value"));
+            detail = detail.when(bad, concat(lit(c + "='"), col(c), lit("' is not a number")))
+                    .when(nonFinite, concat(lit(c + "='"), col(c), lit("' is not a finite number")));
+        }
+        return new Column[] {reason, detail};
+    }
+
     static void requireColumns(Settings s, List<String> header, String input) {
         List<String> missing = new ArrayList<>();
         if (!s.id().isEmpty() && !header.contains(s.id())) {
@@ -132,17 +165,7 @@ public final class CleanTabularStage implements Stage {
                 && !splitColumn.equals(configured.label()) && !splitColumn.equals(configured.id());
         Map<String, String> splitValues = config.map("split.values");
         Splits.checkValues(splitValues);
-        StructType schema = new StructType();
-        for (String c : header) {
-            schema = schema.add(c, DataTypes.StringType);
-        }
-        schema = schema.add(CORRUPT, DataTypes.StringType);
-        // RFC 4180: a quoted field may hold line breaks. Line-by-line parsing split such a record in two, quarantined
-        // its first half and let the second pass as a made-up row. multiLine parses records, at the price of one
-        // task per file (a file can no longer be split at an arbitrary newline).
-        Dataset<Row> raw = ctx.spark().read().schema(schema).option("header", "true").option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", CORRUPT).option("multiLine", "true").option("escape", "\"")
-                .csv(input);
+        Dataset<Row> raw = readCsv(ctx.spark(), input, header);
 
         String idColumn = configured.id().isEmpty() ? DERIVED_ID : configured.id();
         if (configured.id().isEmpty()) {
@@ -179,15 +202,9 @@ public final class CleanTabularStage implements Stage {
                 .when(labels.problem().isNotNull(), labels.problem())
                 .when(split.isNull(), userSplit ? concat(lit(splitColumn + "='"), coalesce(col(splitColumn), lit("")),
                         lit("' is not train, validation or test (split.values maps more)")) : lit(null));
-        for (String c : s.numeric()) {
-            Column v = col(c).cast("double");
-            Column bad = col(c).isNotNull().and(v.isNull());
-            // Spark parses "NaN", "Infinity" and 1e400 as doubles; one such cell would poison a fitted mean or scale
-            Column nonFinite = v.isNotNull().and(isnan(v).or(abs(v).equalTo(lit(Double.POSITIVE_INFINITY))));
-            reason = reason.when(bad, lit("bad_value")).when(nonFinite, lit("non_finite_value"));
-            detail = detail.when(bad, concat(lit(c + "='"), col(c), lit("' is not a number")))
-                    .when(nonFinite, concat(lit(c + "='"), col(c), lit("' is not a finite number")));
-        }
+        Column[] withNumbers = numberChecks(reason, detail, s.numeric());
+        reason = withNumbers[0];
+        detail = withNumbers[1];
         Dataset<Row> checked = raw.withColumn(Quarantine.REASON, reason).withColumn(Quarantine.DETAIL, detail)
                 .withColumn("split", split)
                 .persist(StorageLevel.MEMORY_AND_DISK());

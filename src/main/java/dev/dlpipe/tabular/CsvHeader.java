@@ -13,12 +13,12 @@ import java.util.List;
  * The column names of a CSV input, from the first line of its first file, without Spark: what the column checks
  * need before a session starts. Quoted names (with commas or doubled quotes inside) are read as RFC 4180 says.
  */
-final class CsvHeader {
+public final class CsvHeader {
 
     private CsvHeader() {
     }
 
-    static List<String> of(String input) {
+    public static List<String> of(String input) {
         String file = Fs.firstDataFile(input);
         if (file == null) {
             throw new UserError(input + ": no CSV file in it");

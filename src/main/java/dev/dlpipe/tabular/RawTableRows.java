@@ -13,8 +13,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * New raw CSV rows turned into the feature vectors a table model takes, by exactly the statistics it was trained
@@ -47,14 +45,7 @@ public final class RawTableRows {
             throw new UserError(csv + ": the model was trained on columns this file lacks: " + missing
                     + "; the header has " + header);
         }
-        StructType schema = new StructType();
-        for (String c : header) {
-            schema = schema.add(c, DataTypes.StringType);
-        }
-        Dataset<Row> raw = spark.read().schema(schema.add(CleanTabularStage.CORRUPT, DataTypes.StringType))
-                .option("header", "true").option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", CleanTabularStage.CORRUPT).option("multiLine", "true")
-                .option("escape", "\"").csv(csv);
+        Dataset<Row> raw = CleanTabularStage.readCsv(spark, csv, header);
         String id = config.string("clean.tabular.id-column");
         String idColumn = !id.isEmpty() && header.contains(id) ? id : CleanTabularStage.DERIVED_ID;
         if (idColumn.equals(CleanTabularStage.DERIVED_ID)) {
@@ -64,14 +55,9 @@ public final class RawTableRows {
         // the checks clean makes before its statistics, as one CASE each for reason and detail
         Column reason = when(col(CleanTabularStage.CORRUPT).isNotNull(), lit("malformed_row"));
         Column detail = when(col(CleanTabularStage.CORRUPT).isNotNull(), col(CleanTabularStage.CORRUPT));
-        for (String c : stats.numeric().keySet()) {
-            Column v = col(c).cast("double");
-            Column bad = col(c).isNotNull().and(v.isNull());
-            Column nonFinite = v.isNotNull().and(isnan(v).or(abs(v).equalTo(lit(Double.POSITIVE_INFINITY))));
-            reason = reason.when(bad, lit("bad_value")).when(nonFinite, lit("non_finite_value"));
-            detail = detail.when(bad, concat(lit(c + "='"), col(c), lit("' is not a number")))
-                    .when(nonFinite, concat(lit(c + "='"), col(c), lit("' is not a finite number")));
-        }
+        Column[] withNumbers = CleanTabularStage.numberChecks(reason, detail, stats.numeric().keySet());
+        reason = withNumbers[0];
+        detail = withNumbers[1];
         List<Column> typed = new ArrayList<>(List.of(col(idColumn).as("id"), lit(null).cast("int").as("label"),
                 lit("score").as("split"), (header.contains(label) ? col(label) : lit(null).cast("string")).as(LABEL_NAME),
                 reason.as(PRE_REASON), detail.as(PRE_DETAIL)));
