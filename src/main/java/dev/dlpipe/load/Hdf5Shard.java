@@ -32,6 +32,20 @@ public final class Hdf5Shard {
     /** Dataset names tried in order when reading a file from elsewhere; the first present is used. */
     static final List<String> FEATURE_NAMES = List.of(FEATURES, "x", "X", "data", "images", "inputs");
     static final List<String> LABEL_NAMES = List.of(LABELS, "label", "y", "targets", "target");
+    /**
+     * Closes and frees HDF5 objects now, on this thread, under {@link #LIBHDF5} (callers hold it). A JavaCPP object
+     * left to the garbage collector is freed later by JavaCPP's deallocator thread, outside the lock; that freed a
+     * data space while a task was reading another file and crashed the JVM in H5SL_search. So every HDF5 object here
+     * is closed explicitly: data spaces and property lists by try-with-resources, files and datasets by this.
+     */
+    static void closeLocked(org.bytedeco.javacpp.Pointer... objects) {
+        for (org.bytedeco.javacpp.Pointer o : objects) {
+            if (o != null) {
+                o.close(); // the C++ destructor closes the HDF5 id, then the memory is freed
+            }
+        }
+    }
+
     /** Rows per block of a file read as a shard: about 32 MB of float32 features, whatever the row size. */
     public static int blockRows(int featureSize) {
         return Math.max(1, (32 << 20) / (Math.max(1, featureSize) * Float.BYTES));
@@ -87,13 +101,15 @@ public final class Hdf5Shard {
         private DataSet create(String name, PredType type, long[] dims, long[] chunk, int gzipLevel) {
             long[] max = dims.clone();
             max[0] = -1L; // H5S_UNLIMITED: the dataset grows chunk by chunk
-            DSetCreatPropList props = new DSetCreatPropList();
-            props.setChunk(chunk.length, chunk);
-            if (gzipLevel > 0) {
-                props.setDeflate(gzipLevel);
+            try (DSetCreatPropList props = new DSetCreatPropList();
+                 DataSpace space = new DataSpace(dims.length, dims, max)) {
+                props.setChunk(chunk.length, chunk);
+                if (gzipLevel > 0) {
+                    props.setDeflate(gzipLevel);
+                }
+                return file.createDataSet(name, type, space, props, DSetAccPropList.DEFAULT(),
+                        LinkCreatPropList.DEFAULT());
             }
-            return file.createDataSet(name, type, new DataSpace(dims.length, dims, max), props,
-                    DSetAccPropList.DEFAULT(), LinkCreatPropList.DEFAULT());
         }
 
         public void write(int label, float[] values) {
@@ -116,20 +132,17 @@ public final class Hdf5Shard {
         private void flushLocked() {
             long[] newDims = {rows + pending, shape[0], shape[1], shape[2]};
             features.extend(newDims);
-            DataSpace fileSpace = features.getSpace();
-            fileSpace.selectHyperslab(H5S_SELECT_SET, new long[] {pending, shape[0], shape[1], shape[2]},
-                    new long[] {rows, 0, 0, 0});
-            try (FloatPointer buffer = new FloatPointer(pendingFeatures)) {
-                features.write(buffer, PredType.NATIVE_FLOAT(),
-                        new DataSpace(4, new long[] {pending, shape[0], shape[1], shape[2]}), fileSpace,
-                        DSetMemXferPropList.DEFAULT());
+            long[] count = {pending, shape[0], shape[1], shape[2]};
+            try (DataSpace fileSpace = features.getSpace(); DataSpace memory = new DataSpace(4, count);
+                 FloatPointer buffer = new FloatPointer(pendingFeatures)) {
+                fileSpace.selectHyperslab(H5S_SELECT_SET, count, new long[] {rows, 0, 0, 0});
+                features.write(buffer, PredType.NATIVE_FLOAT(), memory, fileSpace, DSetMemXferPropList.DEFAULT());
             }
             labels.extend(new long[] {rows + pending});
-            DataSpace labelSpace = labels.getSpace();
-            labelSpace.selectHyperslab(H5S_SELECT_SET, new long[] {pending}, new long[] {rows});
-            try (IntPointer buffer = new IntPointer(pendingLabels)) {
-                labels.write(buffer, PredType.NATIVE_INT32(), new DataSpace(1, new long[] {pending}), labelSpace,
-                        DSetMemXferPropList.DEFAULT());
+            try (DataSpace labelSpace = labels.getSpace(); DataSpace memory = new DataSpace(1, new long[] {pending});
+                 IntPointer buffer = new IntPointer(pendingLabels)) {
+                labelSpace.selectHyperslab(H5S_SELECT_SET, new long[] {pending}, new long[] {rows});
+                labels.write(buffer, PredType.NATIVE_INT32(), memory, labelSpace, DSetMemXferPropList.DEFAULT());
             }
             rows += pending;
             pending = 0;
@@ -139,11 +152,7 @@ public final class Hdf5Shard {
         public void close() {
             flush();
             synchronized (LIBHDF5) {
-                features._close();
-                if (labels != null) {
-                    labels._close();
-                }
-                file._close();
+                closeLocked(features, labels, file);
             }
         }
     }
@@ -177,33 +186,40 @@ public final class Hdf5Shard {
                 throw new UserError(path + ": HDF5 file not found");
             }
             synchronized (LIBHDF5) {
+                H5File f;
                 try {
-                    this.file = new H5File(path, H5F_ACC_RDONLY());
+                    f = new H5File(path, H5F_ACC_RDONLY());
                 } catch (RuntimeException e) {
                     throw new UserError(path + ": cannot open as HDF5 (corrupt or truncated?): " + e.getMessage(), e);
                 }
+                DataSet feat = null;
+                DataSet lab = null;
                 try {
-                    this.features = file.openDataSet(dataset(file, path, FEATURE_NAMES, "features"));
-                    String labelName = LABEL_NAMES.stream().filter(file::nameExists).findFirst().orElse(null);
-                    this.labels = labelName == null ? null : file.openDataSet(labelName); // unlabeled: rows to score
+                    feat = f.openDataSet(dataset(f, path, FEATURE_NAMES, "features"));
+                    String labelName = LABEL_NAMES.stream().filter(f::nameExists).findFirst().orElse(null);
+                    lab = labelName == null ? null : f.openDataSet(labelName); // unlabeled: rows to score
+                    long[] fd = dims(feat);
+                    long[] labelDims = lab == null ? new long[] {fd[0]} : dims(lab);
+                    boolean column = labelDims.length == 2 && labelDims[1] == 1; // (N, 1), as Keras-style code writes y
+                    if (!(labelDims.length == 1 || column) || labelDims[0] != fd[0]) {
+                        throw new UserError(path + ": " + fd[0] + " feature rows but labels of shape "
+                                + java.util.Arrays.toString(labelDims) + "; labels must be (N) or (N, 1) class indexes");
+                    }
+                    if (lab != null && lab.asAbstractDs().getTypeClass() != H5T_INTEGER) {
+                        throw new UserError(path + ": labels must be integer class indexes (int8..int64), not floats or"
+                                + " strings");
+                    }
+                    this.featureDims = fd;
+                    this.isFloat = feat.asAbstractDs().getTypeClass() == H5T_FLOAT;
+                    this.labelRank = labelDims.length;
                 } catch (RuntimeException e) {
-                    file._close();
+                    closeLocked(lab, feat, f); // nothing of a file that failed to open is left to the GC
                     throw e instanceof UserError u ? u : new UserError(path + ": cannot open its datasets: "
                             + e.getMessage(), e);
                 }
-                this.featureDims = dims(features);
-                long[] labelDims = labels == null ? new long[] {featureDims[0]} : dims(labels);
-                boolean column = labelDims.length == 2 && labelDims[1] == 1; // (N, 1), as Keras-style code writes y
-                if (!(labelDims.length == 1 || column) || labelDims[0] != featureDims[0]) {
-                    throw new UserError(path + ": " + featureDims[0] + " feature rows but labels of shape "
-                            + java.util.Arrays.toString(labelDims) + "; labels must be (N) or (N, 1) class indexes");
-                }
-                if (labels != null && labels.asAbstractDs().getTypeClass() != H5T_INTEGER) {
-                    throw new UserError(path + ": labels must be integer class indexes (int8..int64), not floats or"
-                            + " strings");
-                }
-                this.isFloat = features.asAbstractDs().getTypeClass() == H5T_FLOAT;
-                this.labelRank = labelDims.length;
+                this.file = f;
+                this.features = feat;
+                this.labels = lab;
             }
             int rank = featureDims.length;
             if (rank < 2 || rank > 4) {
@@ -233,10 +249,11 @@ public final class Hdf5Shard {
             throw new UserError(path + ": no " + role + " dataset; looked for " + names + ", the file has " + present);
         }
         private static long[] dims(DataSet ds) {
-            DataSpace space = ds.getSpace();
-            long[] d = new long[space.getSimpleExtentNdims()];
-            space.getSimpleExtentDims(d);
-            return d;
+            try (DataSpace space = ds.getSpace()) {
+                long[] d = new long[space.getSimpleExtentNdims()];
+                space.getSimpleExtentDims(d);
+                return d;
+            }
         }
 
         /** The smallest and largest label, in one pass; a negative label is an error naming the row. */
@@ -311,12 +328,10 @@ public final class Hdf5Shard {
         /** One hyperslab of whole rows into native memory, converted to float32 by libhdf5 whatever the stored type. */
         private FloatPointer readFeatures(long[] count, long[] start, long values) {
             synchronized (LIBHDF5) {
-                DataSpace fileSpace = features.getSpace();
-                fileSpace.selectHyperslab(H5S_SELECT_SET, count, start);
                 FloatPointer buffer = new FloatPointer(values);
-                try {
-                    features.read(buffer, PredType.NATIVE_FLOAT(), new DataSpace(count.length, count), fileSpace,
-                            DSetMemXferPropList.DEFAULT());
+                try (DataSpace fileSpace = features.getSpace(); DataSpace memory = new DataSpace(count.length, count)) {
+                    fileSpace.selectHyperslab(H5S_SELECT_SET, count, start);
+                    features.read(buffer, PredType.NATIVE_FLOAT(), memory, fileSpace, DSetMemXferPropList.DEFAULT());
                 } catch (RuntimeException e) {
                     buffer.close();
                     throw e;
@@ -337,12 +352,11 @@ public final class Hdf5Shard {
                 java.util.Arrays.fill(out, -1);
                 return out;
             }
-            DataSpace fileSpace = labels.getSpace();
             long[] count = labelRank == 1 ? new long[] {n} : new long[] {n, 1};
-            fileSpace.selectHyperslab(H5S_SELECT_SET, count, labelRank == 1 ? new long[] {first} : new long[] {first, 0});
-            try (IntPointer buffer = new IntPointer(n)) {
-                labels.read(buffer, PredType.NATIVE_INT32(), new DataSpace(labelRank, count), fileSpace,
-                        DSetMemXferPropList.DEFAULT());
+            try (DataSpace fileSpace = labels.getSpace(); DataSpace memory = new DataSpace(labelRank, count);
+                 IntPointer buffer = new IntPointer(n)) {
+                fileSpace.selectHyperslab(H5S_SELECT_SET, count, labelRank == 1 ? new long[] {first} : new long[] {first, 0});
+                labels.read(buffer, PredType.NATIVE_INT32(), memory, fileSpace, DSetMemXferPropList.DEFAULT());
                 buffer.get(out);
             }
             return out;
@@ -351,11 +365,7 @@ public final class Hdf5Shard {
         @Override
         public void close() {
             synchronized (LIBHDF5) {
-                features._close();
-                if (labels != null) {
-                    labels._close();
-                }
-                file._close();
+                closeLocked(features, labels, file);
             }
         }
     }
