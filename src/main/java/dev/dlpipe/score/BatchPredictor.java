@@ -1,6 +1,16 @@
 package dev.dlpipe.score;
 
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.Quarantine;
+import dev.dlpipe.export.ExportStage;
+import dev.dlpipe.model.Models;
 import dev.dlpipe.model.Network;
+import java.util.Iterator;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
@@ -9,11 +19,56 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Scores raw rows turned into features, {@code batch} at a time, into rows of {@link RawImageScoring#SCORED}: a
+ * Scores raw rows turned into features, {@code batch} at a time, into rows of {@link #SCORED}: a
  * prediction, or a row that could not be turned into features with its quarantine reason. Labels are optional; a
  * label name is matched against the export's class names, else read as a class index.
  */
 final class BatchPredictor {
+
+    /** What raw scoring returns per input row: a prediction, or the reason the row could not be scored. */
+    static final StructType SCORED = new StructType()
+            .add("id", DataTypes.StringType, true)
+            .add("label", DataTypes.IntegerType, true)
+            .add("predicted", DataTypes.IntegerType, true)
+            .add("confidence", DataTypes.FloatType, true)
+            .add(Quarantine.REASON, DataTypes.StringType, true)
+            .add(Quarantine.DETAIL, DataTypes.StringType, true);
+
+    /**
+     * A partition of raw rows scored with one model instance: the kind of data says only how one row becomes
+     * features ({@link #score}); loading the model, batching and the output rows are shared.
+     */
+    abstract static class PartitionScorer implements MapPartitionsFunction<Row, Row> {
+        private final Broadcast<byte[]> model;
+        private final int batch;
+        private final List<String> classNames;
+
+        PartitionScorer(Broadcast<byte[]> model, int batch, List<String> classNames) {
+            this.model = model;
+            this.batch = batch;
+            this.classNames = classNames;
+        }
+
+        /** Turns one raw row into features and {@link #add}s it, or {@link #reject}s it with a reason. */
+        abstract void score(Row row, BatchPredictor predictor);
+
+        @Override
+        public Iterator<Row> call(Iterator<Row> input) {
+            BatchPredictor predictor = new BatchPredictor(Models.fromBytes(model.value(), "the broadcast model"), batch,
+                    classNames);
+            while (input.hasNext()) {
+                score(input.next(), predictor);
+            }
+            return predictor.finish().iterator();
+        }
+    }
+
+    /** The class names in the export manifest (clean's names, or the label numbers). */
+    @SuppressWarnings("unchecked")
+    static List<String> classNames(String exportDir) {
+        Object names = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST))).get("class_names");
+        return names instanceof List<?> l ? new ArrayList<>((List<String>) l) : List.of();
+    }
 
     private final Network net;
     private final int batch;

@@ -4,26 +4,16 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.dlpipe.image.CleanImagesStage;
 import dev.dlpipe.core.Fs;
-import dev.dlpipe.core.Json;
-import dev.dlpipe.core.Quarantine;
-import dev.dlpipe.export.ExportStage;
 import dev.dlpipe.image.ImageDecodeException;
 import dev.dlpipe.image.ImageFolders;
-import dev.dlpipe.model.Models;
 import dev.dlpipe.tensor.TensorSpec;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
-import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * Scores raw images (a class-folder tree, or an image table with id, format, data...) with exactly the chain clean
@@ -32,14 +22,6 @@ import org.apache.spark.sql.types.StructType;
  * name is matched against the export's class names.
  */
 final class RawImageScoring {
-
-    static final StructType SCORED = new StructType()
-            .add("id", DataTypes.StringType, true)
-            .add("label", DataTypes.IntegerType, true)
-            .add("predicted", DataTypes.IntegerType, true)
-            .add("confidence", DataTypes.FloatType, true)
-            .add(Quarantine.REASON, DataTypes.StringType, true)
-            .add(Quarantine.DETAIL, DataTypes.StringType, true);
 
     private RawImageScoring() {
     }
@@ -57,7 +39,7 @@ final class RawImageScoring {
         return columns.contains("data") && columns.contains("format");
     }
 
-    /** Rows of SCORED: predictions where the reason is null, quarantined images otherwise. */
+    /** Rows of {@link BatchPredictor#SCORED}: predictions where the reason is null, quarantined images otherwise. */
     static Dataset<Row> score(SparkSession spark, String exportDir, String data, Broadcast<byte[]> model, int batch) {
         TensorSpec spec = TensorSpec.readFrom(exportDir);
         boolean folders = ImageFolders.isFolderTree(data);
@@ -69,48 +51,30 @@ final class RawImageScoring {
                 columns.contains("height") ? col("height").cast("int") : lit(null).cast("int"),
                 columns.contains("width") ? col("width").cast("int") : lit(null).cast("int"),
                 columns.contains("channels") ? col("channels").cast("int") : lit(null).cast("int"));
-        List<String> classNames = classNames(exportDir);
+        List<String> classNames = BatchPredictor.classNames(exportDir);
         return rows.mapPartitions(new Predict(model, batch, new CleanImagesStage.Settings(spec.height(), spec.width(),
-                spec.channels(), spec.normalize()), classNames), Encoders.row(SCORED));
-    }
-
-    @SuppressWarnings("unchecked")
-    static List<String> classNames(String exportDir) {
-        Object names = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST))).get("class_names");
-        return names instanceof List<?> l ? new ArrayList<>((List<String>) l) : List.of();
+                spec.channels(), spec.normalize()), classNames), Encoders.row(BatchPredictor.SCORED));
     }
 
     /** Decodes and scores a partition in batches, one model instance per partition. */
-    static final class Predict implements MapPartitionsFunction<Row, Row> {
-        private final Broadcast<byte[]> model;
-        private final int batch;
+    static final class Predict extends BatchPredictor.PartitionScorer {
         private final CleanImagesStage.Settings settings;
-        private final List<String> classNames;
 
         Predict(Broadcast<byte[]> model, int batch, CleanImagesStage.Settings settings, List<String> classNames) {
-            this.model = model;
-            this.batch = batch;
+            super(model, batch, classNames);
             this.settings = settings;
-            this.classNames = classNames;
         }
 
         @Override
-        public Iterator<Row> call(Iterator<Row> input) {
-            BatchPredictor predictor = new BatchPredictor(Models.fromBytes(model.value(), "the broadcast model"), batch,
-                    classNames);
-            while (input.hasNext()) {
-                Row r = input.next();
-                String label = r.isNullAt(1) ? null : r.getString(1);
-                try {
-                    predictor.add(r.getString(0), label, CleanImagesStage.clean(r.getString(2), (byte[]) r.get(3),
-                            r.isNullAt(4) ? 0 : r.getInt(4), r.isNullAt(5) ? 0 : r.getInt(5),
-                            r.isNullAt(6) ? 0 : r.getInt(6), settings));
-                } catch (ImageDecodeException e) {
-                    predictor.reject(r.getString(0), label, e.reason(), e.getMessage());
-                }
+        void score(Row r, BatchPredictor predictor) {
+            String label = r.isNullAt(1) ? null : r.getString(1);
+            try {
+                predictor.add(r.getString(0), label, CleanImagesStage.clean(r.getString(2), (byte[]) r.get(3),
+                        r.isNullAt(4) ? 0 : r.getInt(4), r.isNullAt(5) ? 0 : r.getInt(5),
+                        r.isNullAt(6) ? 0 : r.getInt(6), settings));
+            } catch (ImageDecodeException e) {
+                predictor.reject(r.getString(0), label, e.reason(), e.getMessage());
             }
-            return predictor.finish().iterator();
         }
     }
-
 }
