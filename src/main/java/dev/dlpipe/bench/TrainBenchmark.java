@@ -150,9 +150,7 @@ public final class TrainBenchmark {
     }
 
     private static TrainSettings withFrequency(TrainSettings s, int f) {
-        return new TrainSettings(s.model(), s.epochs(), s.batchSize(), s.workers(), f, s.prefetch(), s.updater(),
-                s.learningRate(), s.l2(), s.dropout(), s.hiddenUnits(), s.hiddenLayers(), s.seed(), s.dataType(),
-                s.schedule(), s.rules(), false, "", 1);
+        return s.withAveragingFrequency(f);
     }
 
     /** clean + pack of the committed sample images (once per work directory). */

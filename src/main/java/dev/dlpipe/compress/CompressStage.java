@@ -197,8 +197,8 @@ public final class CompressStage implements Stage {
                                                      TensorSpec spec)
             throws IOException {
         ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
-        TrainSettings studentSettings = settings.studentMlp(epochs, ctx.config().integer("compress.student-hidden-units"),
-                ctx.config().integer("compress.student-hidden-layers"));
+        TrainSettings studentSettings = settings.student(epochs, ctx.config().integer("compress.student-hidden-units"),
+                ctx.config().integer("compress.student-hidden-layers"), spec.tokenIds());
         long studentParams = dev.dlpipe.train.ModelFactory.create(studentSettings, spec).numParams();
         if (studentParams >= teacher.numParams()) {
             // legitimate for a CNN teacher (an MLP student needs far fewer operations per row), but not a smaller model

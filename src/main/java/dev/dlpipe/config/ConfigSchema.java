@@ -128,9 +128,19 @@ public final class ConfigSchema {
                 "parquet", "mmap", "hdf5"));
         add(ConfigKey.range("pack.hdf5-chunk-rows", INT, 1, 1_000_000, "rows per HDF5 chunk (the unit of reads)"));
         add(ConfigKey.range("pack.hdf5-gzip", INT, 0, 9, "gzip level of the HDF5 datasets (0 = uncompressed)"));
+        add(ConfigKey.range("pack.text.sequence-length", INT, 1, 100_000,
+                "token ids per text row: longer texts are cut, shorter ones padded with id 0"));
+        add(ConfigKey.range("pack.text.min-count", INT, 1, Integer.MAX_VALUE,
+                "occurrences in the training split a token needs to enter the vocabulary"));
+        add(ConfigKey.range("pack.text.max-vocabulary", INT, 3, 10_000_000,
+                "largest vocabulary, padding and unknown included (the most frequent tokens are kept)"));
+        add(ConfigKey.oneOf("pack.text.unspaced-scripts",
+                "tokens of scripts written without spaces (Chinese, Japanese, Thai...): chars or character bigrams",
+                "chars", "bigrams"));
 
-        add(ConfigKey.oneOf("train.model", "network architecture (resnet: a small residual CNN, a ComputationGraph)",
-                "mlp", "lenet", "resnet"));
+        add(ConfigKey.oneOf("train.model", "network architecture (resnet: a small residual CNN, a ComputationGraph;"
+                + " text-mean: mean of token embeddings into dense layers; text-cnn: 1-D convolutions over the embeddings)",
+                "mlp", "lenet", "resnet", "text-mean", "text-cnn"));
         add(ConfigKey.range("train.epochs", INT, 1, 10_000, "training epochs"));
         add(ConfigKey.range("train.batch-size", INT, 1, 65_536, "minibatch size per worker"));
         add(ConfigKey.range("train.workers", INT, 1, 4096, "parallel training workers (Spark tasks)"));
@@ -158,6 +168,20 @@ public final class ConfigSchema {
         add(ConfigKey.range("train.plateau-factor", DOUBLE, 1e-6, 1, "rate multiplier on a plateau"));
         add(ConfigKey.range("train.early-stopping-patience", INT, 0, 10_000,
                 "epochs without improvement before training stops and the best epoch is kept (0 = off)"));
+        add(ConfigKey.oneOf("train.class-weights", "loss weight per class: none, or balanced (rows / (classes x rows"
+                + " of the class), counted on the training split, as scikit-learn's class_weight='balanced')", "none",
+                "balanced"));
+        add(ConfigKey.range("train.text.embedding-size", INT, 1, 4096, "values per token embedding of the text models"));
+        add(ConfigKey.oneOf("train.text.embeddings", "initial token embeddings: word2vec (Spark MLlib, fitted on the"
+                + " training split), glove (train.text.glove-file) or random", "word2vec", "glove", "random"));
+        add(ConfigKey.of("train.text.glove-file", STRING,
+                "embedding file in GloVe's text format (token, then its values, per line) for train.text.embeddings: glove"));
+        add(ConfigKey.range("train.text.word2vec-iterations", INT, 1, 1000, "passes of Word2Vec over the training split"));
+        add(ConfigKey.range("train.text.window", INT, 1, 100, "Word2Vec context window (tokens each side)"));
+        add(ConfigKey.range("train.text.filters", INT, 1, 4096, "convolution filters of text-cnn"));
+        add(ConfigKey.range("train.text.kernel", INT, 1, 64, "tokens each text-cnn filter spans"));
+        add(ConfigKey.of("train.text.baseline", BOOLEAN,
+                "also fit Spark MLlib's TF-IDF + logistic regression on the same tokens and report its accuracy beside the model's"));
         add(ConfigKey.of("train.resume", BOOLEAN, "continue from the newest checkpoint (also: --resume)"));
         add(ConfigKey.of("train.checkpoint-dir", STRING, "checkpoint directory (empty: OUTPUT-checkpoints beside the output)"));
         add(ConfigKey.range("train.checkpoint-keep", INT, 1, 10_000, "newest checkpoints kept (the best epoch is kept too)"));

@@ -5,11 +5,12 @@ import java.util.List;
 /**
  * What clean learned about the data that later stages need and the export publishes: the class names it found
  * (labels.json, from folder or label names) and a table's fitted statistics (stats.json, which preprocessing.json
- * lists so a client can turn raw rows into the model's input). Each stage over the data hands them on.
+ * lists so a client can turn raw rows into the model's input), and pack's vocabulary and tokenizer description for
+ * text. Each stage over the data hands them on.
  */
 public final class CarriedFiles {
 
-    public static final List<String> FILES = List.of(Labels.FILE, "stats.json");
+    public static final List<String> FILES = List.of(Labels.FILE, "stats.json", "vocabulary.txt", "tokenizer.json");
 
     private CarriedFiles() {
     }

@@ -87,8 +87,7 @@ public record ShardIndex(String dir, List<Shard> shards, TensorSpec spec, long[]
         }
         if (!fromFooter && spec.featureSize() == s.featureSize() && spec.channels() == s.channels()
                 && spec.height() == s.height()) {
-            return new TensorSpec(s.channels(), s.height(), s.width(), s.normalize(),
-                    Math.max(spec.numClasses(), s.numClasses()));
+            return s.withClasses(Math.max(spec.numClasses(), s.numClasses()));
         }
         if (!spec.equals(s)) {
             throw new UserError(uri + ": tensor spec " + s + " differs from " + spec + " of the other shards in " + dir);

@@ -25,7 +25,15 @@ public final class Int8Quantizer {
      * reach, and 63 keeps them in range.
      */
     public static Quantized quantize(float[] w, long[] shape, int maxLevel) {
-        boolean dense = shape.length == 2;
+        return quantize(w, shape, maxLevel, shape.length == 2);
+    }
+
+    /** A 2-D table quantized per row (an embedding table: one scale per token) instead of per column. */
+    public static Quantized quantizeRows(float[] w, long[] shape, int maxLevel) {
+        return quantize(w, shape, maxLevel, false);
+    }
+
+    private static Quantized quantize(float[] w, long[] shape, int maxLevel, boolean dense) {
         int channels = (int) (dense ? shape[1] : shape[0]);
         int perChannel = w.length / channels;
         float[] scales = new float[channels];

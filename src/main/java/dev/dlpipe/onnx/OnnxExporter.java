@@ -19,7 +19,10 @@ import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.RNNFormat;
+import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -63,6 +66,8 @@ public final class OnnxExporter {
     static final int WEIGHT_LEVELS = 63;
 
     public static final String INPUT = "features";
+    /** The input of a text model: token ids, int64 [N, sequence length], as vocabulary.txt numbers them. */
+    public static final String TOKEN_INPUT = "token_ids";
     public static final String OUTPUT = "probabilities";
 
     private OnnxExporter() {
@@ -98,17 +103,18 @@ public final class OnnxExporter {
     public static byte[] export(Network net, TensorSpec spec, boolean int8, Map<String, Float> inputRanges,
                                 Map<String, String> metadata, String version) {
         OnnxGraph g = new OnnxGraph();
-        g.input(INPUT, OnnxGraph.FLOAT, -1, spec.featureSize());
-        Lowering lower = new Lowering(g, int8, int8 ? inputRanges : Map.of());
-        String x = net.isGraph() ? lowerGraph(lower, net.graph()) : lowerLayers(lower, net.multiLayer());
+        String input = spec.tokenIds() ? TOKEN_INPUT : INPUT;
+        g.input(input, spec.tokenIds() ? OnnxGraph.INT64 : OnnxGraph.FLOAT, -1, spec.featureSize());
+        Lowering lower = new Lowering(g, int8, int8 ? inputRanges : Map.of(), new java.util.HashSet<>());
+        String x = net.isGraph() ? lowerGraph(lower, net.graph()) : lowerLayers(lower, net.multiLayer(), input);
         g.node("Identity", List.of(x), OUTPUT);
         g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
         metadata.forEach(g::metadata);
         return g.toModel("dlpipe", version);
     }
 
-    private static String lowerLayers(Lowering lower, MultiLayerNetwork net) {
-        String x = INPUT;
+    private static String lowerLayers(Lowering lower, MultiLayerNetwork net, String input) {
+        String x = input;
         for (int i = 0; i < net.getnLayers(); i++) {
             String key = String.valueOf(i);
             x = lower.preprocess(net.getLayerWiseConfigurations().getInputPreProcess(i), x, key);
@@ -145,8 +151,11 @@ public final class OnnxExporter {
         return tensors.get(conf.getNetworkOutputs().get(0));
     }
 
-    /** Adds the ONNX nodes for one DL4J layer or vertex at a time. */
-    private record Lowering(OnnxGraph g, boolean int8, Map<String, Float> inputRanges) {
+    /**
+     * Adds the ONNX nodes for one DL4J layer or vertex at a time. {@code sequences}: the tensors that are [N, C, L]
+     * sequences (after an embedding), which global pooling reduces over L instead of H and W.
+     */
+    private record Lowering(OnnxGraph g, boolean int8, Map<String, Float> inputRanges, java.util.Set<String> sequences) {
 
         String preprocess(InputPreProcessor pre, String x, String layer) {
             if (pre == null) {
@@ -167,6 +176,24 @@ public final class OnnxExporter {
         /** {@code key}: the layer's name for ranges and errors; {@code name}: the prefix of its ONNX tensors. */
         String layer(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name) {
             Layer conf = layer.conf().getLayer();
+            if (conf instanceof EmbeddingSequenceLayer e) {
+                return embedding(layer, e, x, name, key);
+            }
+            if (conf.getClass() == Convolution1DLayer.class) {
+                Convolution1DLayer c = (Convolution1DLayer) conf;
+                if (c.getConvolutionMode() == ConvolutionMode.Causal || c.getRnnDataFormat() != RNNFormat.NCW) {
+                    throw unsupported(key, conf, c.getConvolutionMode() + ", " + c.getRnnDataFormat());
+                }
+                long[] w = layer.getParam("W").shape(); // [out, in, k, 1]: DL4J runs 1-D as 2-D with width 1
+                List<Attr> attrs = new ArrayList<>(List.of(Attr.ints("kernel_shape", (int) w[2]),
+                        Attr.ints("strides", c.getStride()[0]), Attr.ints("dilations", c.getDilation()[0])));
+                attrs.add(c.getConvolutionMode() == ConvolutionMode.Same ? Attr.s("auto_pad", "SAME_UPPER")
+                        : Attr.ints("pads", c.getPadding()[0], c.getPadding()[0]));
+                x = g.node("Conv", linearInputs(layer, x, key, name, c.hasBias(), new long[] {w[0], w[1], w[2]}),
+                        g.name(name + "_conv1d"), attrs.toArray(new Attr[0]));
+                sequences.add(x);
+                return sequence(activation(c.getActivationFn(), x, name, key), x);
+            }
             if (conf.getClass() == ConvolutionLayer.class) { // not its subclasses (1D/3D, depthwise, deconvolution)
                 ConvolutionLayer c = (ConvolutionLayer) conf;
                 if (c.getConvolutionMode() == ConvolutionMode.Causal || c.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
@@ -192,6 +219,15 @@ public final class OnnxExporter {
                     attrs.add(Attr.i("count_include_pad", s.isAvgPoolIncludePadInDivisor() ? 1 : 0));
                 }
                 return g.node(op, List.of(x), g.name(name + "_pool"), attrs.toArray(new Attr[0]));
+            }
+            if (conf instanceof GlobalPoolingLayer p && sequences.contains(x)) {
+                String op = switch (p.getPoolingType()) {
+                    case MAX -> "ReduceMax";
+                    case AVG -> "ReduceMean";
+                    default -> throw unsupported(key, conf, "pooling type " + p.getPoolingType());
+                };
+                return g.node(op, List.of(x), g.name(name + "_pool"), Attr.ints("axes", 2),
+                        Attr.i("keepdims", p.isCollapseDimensions() ? 0 : 1));
             }
             if (conf instanceof GlobalPoolingLayer p) {
                 int[] dims = p.getPoolingDimensions();
@@ -229,6 +265,41 @@ public final class OnnxExporter {
                 return x; // identity at inference
             }
             throw unsupported(key, conf, null);
+        }
+
+        /**
+         * The token table as Gather(table, ids) -> [N, L, E], transposed to DL4J's [N, E, L]. In int8 the table is
+         * stored per row (one scale per token) behind a DequantizeLinear: the table is most of a text model's bytes.
+         */
+        private String embedding(org.deeplearning4j.nn.api.Layer layer, EmbeddingSequenceLayer e, String x,
+                                 String name, String key) {
+            if (e.hasBias() || !(e.getActivationFn() instanceof ActivationIdentity)) {
+                throw unsupported(key, e, "bias or activation on the embedding");
+            }
+            INDArray w = layer.getParam("W");
+            long[] shape = w.shape();
+            String table;
+            if (int8) {
+                Int8Quantizer.Quantized q = Int8Quantizer.quantizeRows(floats(w), shape, 127);
+                table = g.node("DequantizeLinear", List.of(g.int8s(name + "_W_q", shape, q.values()),
+                        g.floats(name + "_W_scale", new long[] {shape[0]}, q.scales()),
+                        g.int8s(name + "_W_zero", new long[] {shape[0]}, new byte[(int) shape[0]])), name + "_W",
+                        Attr.i("axis", 0));
+            } else {
+                table = g.floats(name + "_W", shape, floats(w));
+            }
+            String gathered = g.node("Gather", List.of(table, x), g.name(name + "_gather"), Attr.i("axis", 0));
+            String out = g.node("Transpose", List.of(gathered), g.name(name + "_ncw"), Attr.ints("perm", 0, 2, 1));
+            sequences.add(out);
+            return out;
+        }
+
+        /** {@code y}, computed element-wise from the sequence {@code x}, is a sequence too. */
+        private String sequence(String y, String x) {
+            if (sequences.contains(x)) {
+                sequences.add(y);
+            }
+            return y;
         }
 
         /**
@@ -284,8 +355,13 @@ public final class OnnxExporter {
          */
         private List<String> linearInputs(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name,
                                           boolean hasBias) {
+            return linearInputs(layer, x, key, name, hasBias, layer.getParam("W").shape());
+        }
+
+        /** {@code shape}: the weight's shape in ONNX, when it differs from DL4J's (same values, same order). */
+        private List<String> linearInputs(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name,
+                                          boolean hasBias, long[] shape) {
             INDArray w = layer.getParam("W");
-            long[] shape = w.shape();
             Int8Quantizer.Quantized q = int8 ? Int8Quantizer.quantize(floats(w), shape, WEIGHT_LEVELS) : null;
             String weight;
             String weightScale = null;
@@ -393,7 +469,7 @@ public final class OnnxExporter {
     private static UserError unsupported(String key, Layer conf, String detail) {
         return new UserError("ONNX export: layer " + key + " (" + conf.getClass().getSimpleName()
                 + (detail == null ? "" : ", " + detail) + ") is not supported; supported: Dense, Output (softmax),"
-                + " Convolution, Subsampling (max/avg), GlobalPooling (max/avg), BatchNormalization, Activation,"
-                + " Dropout");
+                + " Convolution, Convolution1D, EmbeddingSequence, Subsampling (max/avg), GlobalPooling (max/avg),"
+                + " BatchNormalization, Activation, Dropout");
     }
 }

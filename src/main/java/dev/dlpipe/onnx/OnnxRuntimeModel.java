@@ -17,6 +17,7 @@ public final class OnnxRuntimeModel implements AutoCloseable {
 
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
+    private final boolean tokenIds;
 
     public OnnxRuntimeModel(byte[] model) {
         try {
@@ -24,19 +25,33 @@ public final class OnnxRuntimeModel implements AutoCloseable {
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime refused the exported model: " + e.getMessage(), e);
         }
-        if (!List.copyOf(session.getInputNames()).equals(List.of(OnnxExporter.INPUT))) {
+        List<String> inputs = List.copyOf(session.getInputNames());
+        tokenIds = inputs.equals(List.of(OnnxExporter.TOKEN_INPUT));
+        if (!tokenIds && !inputs.equals(List.of(OnnxExporter.INPUT))) {
             throw new IllegalStateException("unexpected model inputs " + session.getInputNames());
         }
     }
 
-    /** Probabilities [rows][classes] for {@code features}, row-major [rows, width]. */
+    /**
+     * Probabilities [rows][classes] for {@code features}, row-major [rows, width]: the packed values, which for a
+     * text model are token ids held as floats (they go in as int64, the model's input type).
+     */
     public float[][] predict(float[] features, int rows, int width) {
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(features), new long[] {rows, width});
-             OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, in))) {
+        try (OnnxTensor in = tokenIds ? OnnxTensor.createTensor(env, java.nio.LongBuffer.wrap(asLongs(features)),
+                new long[] {rows, width}) : OnnxTensor.createTensor(env, FloatBuffer.wrap(features), new long[] {rows, width});
+             OrtSession.Result r = session.run(Map.of(tokenIds ? OnnxExporter.TOKEN_INPUT : OnnxExporter.INPUT, in))) {
             return (float[][]) r.get(OnnxExporter.OUTPUT).orElseThrow().getValue();
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
         }
+    }
+
+    private static long[] asLongs(float[] ids) {
+        long[] out = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            out[i] = (long) ids[i];
+        }
+        return out;
     }
 
     @Override

@@ -11,6 +11,9 @@ import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
 import dev.dlpipe.tensor.TensorSpec;
+import dev.dlpipe.text.TokenSequences;
+import dev.dlpipe.text.Tokenizer;
+import dev.dlpipe.text.Vocabulary;
 import dev.dlpipe.load.ShardIndex;
 import java.io.IOException;
 import java.util.Iterator;
@@ -25,7 +28,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 
 /**
- * Packs cleaned (and augmented) image tensors, or a table's feature vectors (with its stats.json), into the
+ * Packs cleaned (and augmented) image tensors, a table's feature vectors (with its stats.json), or text as token
+ * ids (tokenized, with a vocabulary fitted on the training split: vocabulary.txt and tokenizer.json), into the
  * training dataset: for each split, {@code pack.shards}
  * Parquet shard files written in parallel by the executors, rows hashed to shards by id and sorted by id inside a
  * shard (so the layout is deterministic), row groups of about {@code pack.row-group-mb}.
@@ -42,11 +46,30 @@ public final class PackStage implements Stage {
     public StageResult run(StageContext ctx) {
         boolean table = Fs.exists(Fs.child(ctx.input(0), dev.dlpipe.tabular.TabularStats.FILE));
         Dataset<org.apache.spark.sql.Row> cleaned = ctx.spark().read().parquet(Fs.child(ctx.input(0), "data"));
-        // a table's feature vector: the PCA coordinates when clean projected them, else the assembled features
-        String featureColumn = table && java.util.Arrays.asList(cleaned.columns()).contains("pca") ? "pca" : "features";
-        Dataset<TensorRow> data = cleaned.select(col("id"), col("label").cast("int").as("label"), col("split"),
-                col(featureColumn).cast("array<float>").as("features")).as(Encoders.bean(TensorRow.class));
-        TensorSpec spec = table ? tableSpec(cleaned, featureColumn) : TensorSpec.readFrom(ctx.input(0));
+        List<String> columns = java.util.Arrays.asList(cleaned.columns());
+        boolean text = columns.contains("text") && !columns.contains("features");
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        TensorSpec spec;
+        Dataset<TensorRow> data;
+        if (text) {
+            TokenSequences.Settings ts = TokenSequences.Settings.from(ctx.config());
+            Vocabulary vocabulary = TokenSequences.fitVocabulary(cleaned, ts);
+            Dataset<org.apache.spark.sql.Row> encoded = TokenSequences.encode(cleaned, vocabulary, ts).persist();
+            spec = textSpec(encoded, ts.length(), vocabulary.size());
+            data = encoded.select(col("id"), col("label").cast("int").as("label"), col("split"), col("features"))
+                    .as(Encoders.bean(TensorRow.class));
+            Fs.writeString(ctx.out(Vocabulary.FILE), vocabulary.toText());
+            Fs.writeString(ctx.out(Tokenizer.FILE), dev.dlpipe.core.Json.write(ts.tokenizer().describe()));
+            metrics.put("vocabulary_size", vocabulary.size());
+            metrics.put("sequence_length", ts.length());
+            metrics.put("tokens_by_split", TokenSequences.coverage(encoded, ts.length()));
+        } else {
+            // a table's feature vector: the PCA coordinates when clean projected them, else the assembled features
+            String featureColumn = table && columns.contains("pca") ? "pca" : "features";
+            data = cleaned.select(col("id"), col("label").cast("int").as("label"), col("split"),
+                    col(featureColumn).cast("array<float>").as("features")).as(Encoders.bean(TensorRow.class));
+            spec = table ? tableSpec(cleaned, featureColumn) : TensorSpec.readFrom(ctx.input(0));
+        }
         int shards = ctx.config().integer("pack.shards");
         List<String> formats = ctx.config().list("pack.formats");
         if (formats.contains("hdf5") && !dev.dlpipe.LocalPaths.isLocal(ctx.output())) {
@@ -94,12 +117,20 @@ public final class PackStage implements Stage {
         }
         spec.writeTo(ctx.output());
         dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
-        Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("splits", perSplit);
         List<Integer> shape = List.of(spec.channels(), spec.height(), spec.width());
         metrics.put("features_shape", shape);
         metrics.put("num_classes", spec.numClasses());
         return StageResult.of(Counts.rows(in, out, Map.of(), 0), metrics, "features " + shape);
+    }
+
+    /** Text as token ids: 1 x 1 x sequence length, classes = the largest label + 1. */
+    private static TensorSpec textSpec(Dataset<org.apache.spark.sql.Row> encoded, int length, int vocabularySize) {
+        org.apache.spark.sql.Row r = encoded.agg(max(col("label"))).first();
+        if (r.isNullAt(0)) {
+            throw new dev.dlpipe.UserError("pack: the text has no rows to pack");
+        }
+        return new TensorSpec(1, 1, length, TensorSpec.TOKEN_IDS, ((Number) r.get(0)).intValue() + 1, vocabularySize);
     }
 
     /** A table's rows as flat vectors: 1 x 1 x features, classes = the largest label + 1. */

@@ -30,8 +30,8 @@ public enum PipelineStage {
             List.of(), kinds(CleanImagesStage::new, CleanTextStage::new, CleanTabularStage::new)),
     AUGMENT("add augmented copies of training rows. --input CLEAN_DIR",
             List.of(List.of("clean")), kinds(AugmentImagesStage::new, AugmentTextStage::new, AugmentTabularStage::new)),
-    PACK("write Parquet tensor shards per split. --input AUGMENT_OR_CLEAN_DIR",
-            List.of(List.of("augment", "clean")), imagesAndTables(PackStage::new)),
+    PACK("write Parquet tensor shards per split (text: token ids and a vocabulary). --input AUGMENT_OR_CLEAN_DIR",
+            List.of(List.of("augment", "clean")), kinds(PackStage::new, PackStage::new, PackStage::new)),
     TRAIN("distributed DL4J training (parameter averaging). --input PACK_DIR",
             List.of(List.of("pack")), tensors(TrainStage::new)),
     COMPRESS("pruning + int8 quantization, evaluated. --input TRAIN_DIR --input PACK_DIR",
@@ -60,23 +60,10 @@ public enum PipelineStage {
         return m;
     }
 
-    private static Map<String, Supplier<Stage>> images(Supplier<Stage> image) {
-        return Map.of("image", image);
-    }
-
-    /** Kind-agnostic stages over tensor shards: packed images or tables, or a tensor dataset read as it is. */
+    /** Kind-agnostic stages over tensor shards: packed images, text or tables, or a tensor dataset read as it is. */
     private static Map<String, Supplier<Stage>> tensors(Supplier<Stage> stage) {
-        Map<String, Supplier<Stage>> m = new LinkedHashMap<>();
-        m.put("image", stage);
-        m.put("tabular", stage);
+        Map<String, Supplier<Stage>> m = kinds(stage, stage, stage);
         m.put("tensor", stage);
-        return m;
-    }
-
-    private static Map<String, Supplier<Stage>> imagesAndTables(Supplier<Stage> stage) {
-        Map<String, Supplier<Stage>> m = new LinkedHashMap<>();
-        m.put("image", stage);
-        m.put("tabular", stage);
         return m;
     }
 
@@ -120,8 +107,7 @@ public enum PipelineStage {
         if (s == null) {
             throw new UserError("the " + stageName() + " stage handles " + String.join(" and ", dataKinds())
                     + " data only so far; pipeline.data-kind is " + dataKind
-                    + ("tensor".equals(dataKind) ? " (a tensor dataset starts at train: it is packed already)"
-                    : " (text pipelines end after augment)"));
+                    + ("tensor".equals(dataKind) ? " (a tensor dataset starts at train: it is packed already)" : ""));
         }
         return s.get();
     }

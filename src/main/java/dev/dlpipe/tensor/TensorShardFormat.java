@@ -22,6 +22,7 @@ public final class TensorShardFormat {
     public static final String NUM_CLASSES = "dlpipe.num_classes";
     public static final String NORMALIZE = "dlpipe.normalize";
     public static final String SPLIT = "dlpipe.split";
+    public static final String VOCABULARY_SIZE = "dlpipe.vocabulary_size";
 
     private TensorShardFormat() {
     }
@@ -34,6 +35,9 @@ public final class TensorShardFormat {
         m.put(NUM_CLASSES, String.valueOf(spec.numClasses()));
         m.put(NORMALIZE, spec.normalize());
         m.put(SPLIT, split);
+        if (spec.vocabularySize() > 0) {
+            m.put(VOCABULARY_SIZE, String.valueOf(spec.vocabularySize()));
+        }
         return m;
     }
 
@@ -53,6 +57,7 @@ public final class TensorShardFormat {
             throw new dev.dlpipe.UserError(file + ": " + SHAPE + " must be C,H,W, got " + shape);
         }
         return new TensorSpec(Integer.parseInt(dims[0].trim()), Integer.parseInt(dims[1].trim()),
-                Integer.parseInt(dims[2].trim()), footer.getOrDefault(NORMALIZE, "unit"), Integer.parseInt(classes.trim()));
+                Integer.parseInt(dims[2].trim()), footer.getOrDefault(NORMALIZE, "unit"), Integer.parseInt(classes.trim()),
+                Integer.parseInt(footer.getOrDefault(VOCABULARY_SIZE, "0").trim()));
     }
 }

@@ -134,6 +134,59 @@ public final class ModelFactory {
         return withOutput(list, layer, spec);
     }
 
+    /**
+     * Mean of the token embeddings, then dense layers and softmax (Keras' Embedding + GlobalAveragePooling1D): the
+     * mean runs over the whole padded sequence, padding included, as Keras does without mask_zero, so the padding
+     * embedding also tells the network how long the text is. nIn values are set by hand: DL4J's setInputType would
+     * overwrite the embedding's nIn (the vocabulary) with the sequence length.
+     */
+    static MultiLayerConfiguration textMean(TrainSettings s, TensorSpec spec) {
+        int e = s.text().embeddingSize();
+        NeuralNetConfiguration.ListBuilder list = base(s).list();
+        list.layer(0, embedding(spec, e));
+        list.layer(1, new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                org.deeplearning4j.nn.conf.layers.PoolingType.AVG).build());
+        return textHead(list, 2, e, s, spec);
+    }
+
+    /**
+     * A 1-D CNN over the embedding sequence (Kim, 2014, one kernel width): {@code train.text.filters} filters spanning
+     * {@code train.text.kernel} tokens with "same" padding and ReLU, max over the sequence, dense layers, softmax.
+     */
+    static MultiLayerConfiguration textCnn(TrainSettings s, TensorSpec spec) {
+        int e = s.text().embeddingSize();
+        int filters = s.text().filters();
+        NeuralNetConfiguration.ListBuilder list = base(s).list();
+        list.layer(0, embedding(spec, e));
+        list.layer(1, new org.deeplearning4j.nn.conf.layers.Convolution1DLayer.Builder().nIn(e).nOut(filters)
+                .kernelSize(s.text().kernel()).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same)
+                .activation(Activation.RELU).build());
+        list.layer(2, new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
+                org.deeplearning4j.nn.conf.layers.PoolingType.MAX).build());
+        return textHead(list, 3, filters, s, spec);
+    }
+
+    /** The token table: vocabulary x embedding size, no bias, identity (a lookup). */
+    private static org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer embedding(TensorSpec spec, int size) {
+        return new org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer.Builder().nIn(spec.vocabularySize())
+                .nOut(size).inputLength(spec.featureSize()).hasBias(false).activation(Activation.IDENTITY)
+                .weightInit(WeightInit.NORMAL).build();
+    }
+
+    private static MultiLayerConfiguration textHead(NeuralNetConfiguration.ListBuilder list, int layer, int width,
+                                                    TrainSettings s, TensorSpec spec) {
+        int nIn = width;
+        for (int i = 0; i < s.hiddenLayers(); i++) {
+            DenseLayer d = dense(s);
+            d.setNIn(nIn);
+            list.layer(layer++, d);
+            nIn = s.hiddenUnits();
+        }
+        list.layer(layer, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(nIn)
+                .nOut(spec.numClasses()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());
+        return list.build();
+    }
+
     private static MultiLayerConfiguration withOutput(NeuralNetConfiguration.ListBuilder list, int layer, TensorSpec spec) {
         list.layer(layer, new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .nOut(spec.numClasses()).activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build());

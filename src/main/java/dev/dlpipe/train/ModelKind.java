@@ -46,7 +46,34 @@ public enum ModelKind {
         int minSide() {
             return 4;
         }
+    },
+    TEXT_MEAN {
+        @Override
+        public Model create(TrainSettings s, TensorSpec spec) {
+            return ModelFactory.multiLayer(ModelFactory.textMean(s, spec));
+        }
+
+        @Override
+        public boolean text() {
+            return true;
+        }
+    },
+    TEXT_CNN {
+        @Override
+        public Model create(TrainSettings s, TensorSpec spec) {
+            return ModelFactory.multiLayer(ModelFactory.textCnn(s, spec));
+        }
+
+        @Override
+        public boolean text() {
+            return true;
+        }
     };
+
+    /** Whether the network reads token ids (its first layer is an embedding table) rather than numbers. */
+    public boolean text() {
+        return false;
+    }
 
     /** Smallest height and width the network takes (0: any shape, including flat vectors). */
     int minSide() {
@@ -60,6 +87,12 @@ public enum ModelKind {
     public void requireFits(TensorSpec spec, String where) {
         if (spec == null) {
             throw new UserError(where + ": no tensor shape (no shards to read it from)");
+        }
+        if (text() != spec.tokenIds()) {
+            throw new UserError("train.model '" + configName() + "' " + (text()
+                    ? "reads token ids, but " + where + " holds numeric tensors (" + spec.normalize()
+                    + "); use mlp, lenet or resnet"
+                    : "reads numbers, but " + where + " holds text as token ids; use text-mean or text-cnn"));
         }
         int min = minSide();
         if (min > 0 && (spec.height() < min || spec.width() < min)) {
@@ -80,7 +113,7 @@ public enum ModelKind {
 
     /** The name in configuration files ({@code train.model: lenet}). */
     public String configName() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     public static List<String> configNames() {

@@ -11,6 +11,7 @@ import dev.dlpipe.core.StageResult;
 import dev.dlpipe.UserError;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.tensor.TensorSpec;
+import dev.dlpipe.text.TextModelSetup;
 import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
 import java.io.IOException;
@@ -183,6 +184,20 @@ public final class TrainStage implements Stage {
             }
             net = ModelFactory.create(s, spec);
         }
+        Map<String, Object> setup = new LinkedHashMap<>();
+        if ("balanced".equals(s.classWeights())) {
+            long[] counts = ClassWeights.count(jsc, train, spec.numClasses(), s.workers());
+            double[] weights = ClassWeights.balanced(counts);
+            ClassWeights.apply(net, weights); // also on resume: the checkpoint's configuration has them already
+            setup.put("class_rows", counts);
+            setup.put("class_weights", java.util.Arrays.stream(weights).map(Evaluations::round).toArray());
+        }
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> trainTokens = spec.tokenIds()
+                ? TextModelSetup.trainTokens(ctx.spark(), train, spec.numClasses(), s.workers()) : null;
+        if (trainTokens != null && resumed == null) {
+            setup.put("embeddings", TextModelSetup.initEmbeddings(ctx.config(), trainTokens, ctx.input(0), net));
+            LOG.info("[train] embeddings: {}", setup.get("embeddings"));
+        }
         DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, s);
         LOG.info("[train] {} on {} train rows ({} shards), model {} with {} parameters, checkpoints in {}",
                 trainer.describe(), train.rows(), train.shards().size(), s.model(), net.numParams(), checkpoints.dir());
@@ -291,8 +306,25 @@ public final class TrainStage implements Stage {
             metrics.put("test_accuracy", testAccuracy);
             metrics.put("test_macro_f1", Evaluations.round(eval.f1()));
         }
+        metrics.putAll(setup);
+        if (trainTokens != null && ctx.config().bool("train.text.baseline")) {
+            Map<String, Object> baseline = TextModelSetup.baseline(ctx.spark(), trainTokens, test, validation,
+                    spec.numClasses(), s.workers());
+            if (baseline != null) {
+                metrics.put("baseline_tfidf_logreg", baseline);
+                LOG.info("[train] baseline {}: {} accuracy {} (the model: {})", baseline.get("model"),
+                        baseline.get("evaluated_on"), baseline.get(baseline.get("evaluated_on") + "_accuracy"),
+                        testAccuracy != null ? testAccuracy : valAccuracy);
+            }
+        }
+        if (trainTokens != null) {
+            trainTokens.unpersist();
+        }
         Fs.writeString(ctx.out("evaluation.json"), Json.write(evaluation));
+        Object baselineAccuracy = metrics.get("baseline_tfidf_logreg") instanceof Map<?, ?> b
+                ? b.get(b.get("evaluated_on") + "_accuracy") : null;
         return StageResult.of(Counts.notApplicable(), metrics, "val acc " + valAccuracy + ", test acc " + testAccuracy
+                + (baselineAccuracy == null ? "" : " (TF-IDF + logistic regression: " + baselineAccuracy + ")")
                 + ", " + last.get("samples_per_second") + " samples/s");
     }
 }
