@@ -91,7 +91,10 @@ public final class ExportStage implements Stage {
         dev.dlpipe.core.CarriedFiles.carry(in, ctx.output());
 
         Map<String, Object> manifest = new LinkedHashMap<>();
-        manifest.put("input", Map.of("name", "features", "shape", List.of(-1, spec.featureSize()), "dtype", "float32",
+        manifest.put("input", spec.tokenIds()
+                ? Map.of("name", dev.dlpipe.onnx.OnnxExporter.TOKEN_INPUT, "shape", List.of(-1, spec.featureSize()),
+                "dtype", "int64 (ONNX; the DL4J model takes the same ids as float32)")
+                : Map.of("name", "features", "shape", List.of(-1, spec.featureSize()), "dtype", "float32",
                 "tensor_shape", List.of(spec.channels(), spec.height(), spec.width())));
         manifest.put("output", Map.of("name", "probabilities", "shape", List.of(-1, spec.numClasses()),
                 "activation", "softmax"));
@@ -123,7 +126,6 @@ public final class ExportStage implements Stage {
                 .map(f -> f.get("file") + " " + f.get("bytes") + " B").toList()));
     }
 
-    /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
     /**
      * What a client does to raw input before the model, literally: the image chain clean applied, or for tensors
      * trained as stored, nothing but flattening (following an image chain there gave chance accuracy).
@@ -148,6 +150,30 @@ public final class ExportStage implements Stage {
             p.put("pca", stats.pca());
             return p;
         }
+        if (spec.tokenIds()) {
+            Map<String, Object> tokenizer = Json.readMap(Fs.readString(Fs.child(in, dev.dlpipe.text.Tokenizer.FILE)));
+            p.put("input", "text");
+            p.put("steps", List.of(
+                    "clean the text as text_cleaning says (clean.text.*: HTML, Unicode normalization, special characters,"
+                            + " case, whitespace)",
+                    "split it into tokens as tokenizer says",
+                    "each token's id is its line number (from 0) in " + dev.dlpipe.text.Vocabulary.FILE + "; a token"
+                            + " not there is " + dev.dlpipe.text.Vocabulary.OOV + " (" + dev.dlpipe.text.Vocabulary.OOV_TOKEN + ")",
+                    "keep the first sequence_length ids; pad shorter texts at the end with "
+                            + dev.dlpipe.text.Vocabulary.PAD + " (" + dev.dlpipe.text.Vocabulary.PAD_TOKEN + ")",
+                    "the ONNX models take them as int64 token_ids [N, sequence_length]; the embedding table is inside"));
+            p.put("text_cleaning", tokenizer.get("text_cleaning"));
+            Map<String, Object> t = new LinkedHashMap<>(tokenizer);
+            t.remove("text_cleaning");
+            t.remove("sequence_length");
+            p.put("tokenizer", t);
+            p.put("vocabulary", dev.dlpipe.text.Vocabulary.FILE);
+            p.put("vocabulary_size", spec.vocabularySize());
+            p.put("sequence_length", spec.featureSize());
+            p.put("padding_id", dev.dlpipe.text.Vocabulary.PAD);
+            p.put("unknown_id", dev.dlpipe.text.Vocabulary.OOV);
+            return p;
+        }
         if (!spec.fromImages()) {
             p.put("input", "tensor");
             p.put("decode", "none: the values as stored in the training data (HDF5 dataset or Parquet array), cast to float32");
@@ -166,6 +192,7 @@ public final class ExportStage implements Stage {
         return p;
     }
 
+    /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
     public static String verifiedModel(String exportDir) {
         String manifestFile = Fs.child(exportDir, MANIFEST);
         if (!Fs.exists(manifestFile)) {

@@ -59,7 +59,10 @@ public final class PackStage implements Stage {
             data = encoded.select(col("id"), col("label").cast("int").as("label"), col("split"), col("features"))
                     .as(Encoders.bean(TensorRow.class));
             Fs.writeString(ctx.out(Vocabulary.FILE), vocabulary.toText());
-            Fs.writeString(ctx.out(Tokenizer.FILE), dev.dlpipe.core.Json.write(ts.tokenizer().describe()));
+            Map<String, Object> tokenizer = new LinkedHashMap<>(ts.tokenizer().describe());
+            tokenizer.put("text_cleaning", dev.dlpipe.text.CleanTextStage.Settings.from(ctx.config()).describe());
+            tokenizer.put("sequence_length", ts.length());
+            Fs.writeString(ctx.out(Tokenizer.FILE), dev.dlpipe.core.Json.write(tokenizer));
             metrics.put("vocabulary_size", vocabulary.size());
             metrics.put("sequence_length", ts.length());
             metrics.put("tokens_by_split", TokenSequences.coverage(encoded, ts.length()));

@@ -88,7 +88,7 @@ public final class ScoreStage implements Stage {
     public void preflight(Config config, List<String> inputs) {
         if (inputs.get(0) == null || inputs.get(1) == null || !Fs.exists(Fs.child(inputs.get(0), TensorSpec.FILE))
                 || !Fs.exists(inputs.get(1)) || RawImageScoring.isRawImages(inputs.get(1))
-                || dev.dlpipe.tabular.RawTableRows.isCsv(inputs.get(1))) {
+                || dev.dlpipe.tabular.RawTableRows.isCsv(inputs.get(1)) || RawTextScoring.isRawText(inputs.get(1))) {
             return; // raw rows are checked row by row: each one that cannot be turned into features is quarantined
         }
         requireSameShape(TensorSpec.readFrom(inputs.get(0)), rowsToScore(inputs.get(1)), inputs.get(0));
@@ -116,8 +116,10 @@ public final class ScoreStage implements Stage {
         boolean rawImages = modelSpec.fromImages() && RawImageScoring.isRawImages(ctx.input(1));
         boolean rawTable = TensorSpec.TABULAR_STATS.equals(modelSpec.normalize())
                 && dev.dlpipe.tabular.RawTableRows.isCsv(ctx.input(1));
-        if (rawImages || rawTable) {
+        boolean rawText = modelSpec.tokenIds() && RawTextScoring.isRawText(ctx.input(1));
+        if (rawImages || rawTable || rawText) {
             Dataset<Row> all = (rawImages ? RawImageScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch)
+                    : rawText ? RawTextScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch, ctx.config())
                     : RawTableScoring.score(ctx.spark(), ctx.input(0), ctx.input(1), model, batch, ctx.config()))
                     .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
             try {
@@ -132,7 +134,9 @@ public final class ScoreStage implements Stage {
             } finally {
                 all.unpersist();
             }
-            scoredWhat = rawImages ? "raw images, decoded as clean did" : "raw CSV rows, through the fitted statistics";
+            scoredWhat = rawImages ? "raw images, decoded as clean did" : rawText
+                    ? "raw text, cleaned, tokenized and looked up in the vocabulary as for training"
+                    : "raw CSV rows, through the fitted statistics";
         } else {
             ShardIndex rows = rowsToScore(ctx.input(1));
             requireSameShape(modelSpec, rows, ctx.input(0));

@@ -58,6 +58,24 @@ public final class CleanTextStage implements Stage {
                     c.integer("clean.text.shingle-size"), c.integer("clean.text.minhash-bands"),
                     c.integer("clean.text.minhash-rows"));
         }
+
+        /** The edits a text goes through (not the row filters), as pack records them for clients and raw scoring. */
+        public Map<String, Object> describe() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("strip_html", stripHtml);
+            m.put("unicode_normalization", normalization);
+            m.put("special_characters", specialCharacters);
+            m.put("lowercase", lowercase);
+            m.put("then", "control and zero-width characters dropped, whitespace runs collapsed to one space, trimmed");
+            return m;
+        }
+
+        /** The edits {@link #describe} recorded, with no length limits (a new text is scored whatever its length). */
+        public static Settings edits(Map<String, Object> m) {
+            return new Settings(Boolean.TRUE.equals(m.get("strip_html")), (String) m.get("unicode_normalization"),
+                    (String) m.get("special_characters"), Boolean.TRUE.equals(m.get("lowercase")), 1, Integer.MAX_VALUE,
+                    false, 1.0, 3, 1, 1);
+        }
     }
 
     @Override
@@ -91,15 +109,15 @@ public final class CleanTextStage implements Stage {
     }
 
     /** Where the text, label, id and split are in the input, from config. */
-    record Fields(String text, String label, String id, String split) {
-        static Fields from(Config c) {
+    public record Fields(String text, String label, String id, String split) {
+        public static Fields from(Config c) {
             return new Fields(c.string("clean.text.text-column"), c.string("clean.text.label-column"),
                     c.string("clean.text.id-column"), c.string("split.column"));
         }
     }
 
     /** The input's format from its (first) file's name: JSON Lines, CSV or Parquet. */
-    static String format(String input) {
+    public static String format(String input) {
         String first = dev.dlpipe.core.Fs.firstDataFile(input);
         String lower = first == null ? "" : first.toLowerCase(java.util.Locale.ROOT);
         if (lower.endsWith(".csv") || lower.endsWith(".csv.gz")) {
@@ -118,7 +136,7 @@ public final class CleanTextStage implements Stage {
      * (invalid UTF-8 included, which a string column cannot hold for other readers). CSV is parsed by record (RFC
      * 4180 line breaks); CSV and Parquet records are kept as JSON for the quarantine.
      */
-    static Dataset<Row> read(SparkSession spark, String input, String format, Fields f) {
+    public static Dataset<Row> read(SparkSession spark, String input, String format, Fields f) {
         if (format.equals("jsonl")) {
             StructType schema = new StructType().add(f.id(), DataTypes.StringType).add(f.label(), DataTypes.StringType)
                     .add(f.text(), DataTypes.StringType);

@@ -68,12 +68,18 @@ public final class TokenSequences {
      */
     public static Dataset<Row> encode(Dataset<Row> data, Vocabulary v, Settings s) {
         Tokenizer t = s.tokenizer();
-        int length = s.length();
-        Column ids = udf((UDF1<String, float[]>) text -> v.encode(t.tokens(text), length),
-                DataTypes.createArrayType(DataTypes.FloatType)).apply(col("text"));
+        Column ids = ids(col("text"), v, s);
         Column label = java.util.Arrays.asList(data.columns()).contains("label_index") ? col("label_index") : col("label");
         return data.select(col("id"), label.cast("int").as("label"), col("split"), ids.as("features"),
                 org.apache.spark.sql.functions.size(tokens(col("text"), t)).as("tokens"));
+    }
+
+    /** A text column as its padded token ids, array&lt;float&gt; (a null text gives only padding). */
+    public static Column ids(Column text, Vocabulary v, Settings s) {
+        Tokenizer t = s.tokenizer();
+        int length = s.length();
+        return udf((UDF1<String, float[]>) x -> v.encode(t.tokens(x), length),
+                DataTypes.createArrayType(DataTypes.FloatType)).apply(text);
     }
 
     /**
