@@ -184,12 +184,17 @@ public final class OnnxExporter {
                 if (c.getConvolutionMode() == ConvolutionMode.Causal || c.getRnnDataFormat() != RNNFormat.NCW) {
                     throw unsupported(key, conf, c.getConvolutionMode() + ", " + c.getRnnDataFormat());
                 }
-                long[] w = layer.getParam("W").shape(); // [out, in, k, 1]: DL4J runs 1-D as 2-D with width 1
-                List<Attr> attrs = new ArrayList<>(List.of(Attr.ints("kernel_shape", (int) w[2]),
+                // DL4J reports W as [out, in, k, 1], but its conv1d reads the buffer as [k, in, out] (measured with
+                // one-hot inputs: kernel offset j from input c to output o is value (j * in + c) * out + o), so ONNX
+                // gets the values permuted to its [out, in, k]
+                long[] shape = layer.getParam("W").shape();
+                INDArray w = layer.getParam("W").dup('c').reshape('c', shape[2], shape[1], shape[0]).permute(2, 1, 0)
+                        .dup('c');
+                List<Attr> attrs = new ArrayList<>(List.of(Attr.ints("kernel_shape", (int) shape[2]),
                         Attr.ints("strides", c.getStride()[0]), Attr.ints("dilations", c.getDilation()[0])));
                 attrs.add(c.getConvolutionMode() == ConvolutionMode.Same ? Attr.s("auto_pad", "SAME_UPPER")
                         : Attr.ints("pads", c.getPadding()[0], c.getPadding()[0]));
-                x = g.node("Conv", linearInputs(layer, x, key, name, c.hasBias(), new long[] {w[0], w[1], w[2]}),
+                x = g.node("Conv", linearInputs(layer, x, key, name, c.hasBias(), w),
                         g.name(name + "_conv1d"), attrs.toArray(new Attr[0]));
                 sequences.add(x);
                 return sequence(activation(c.getActivationFn(), x, name, key), x);
@@ -355,13 +360,13 @@ public final class OnnxExporter {
          */
         private List<String> linearInputs(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name,
                                           boolean hasBias) {
-            return linearInputs(layer, x, key, name, hasBias, layer.getParam("W").shape());
+            return linearInputs(layer, x, key, name, hasBias, layer.getParam("W"));
         }
 
-        /** {@code shape}: the weight's shape in ONNX, when it differs from DL4J's (same values, same order). */
+        /** {@code w}: the weight as ONNX lays it out, when that differs from DL4J's parameter. */
         private List<String> linearInputs(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name,
-                                          boolean hasBias, long[] shape) {
-            INDArray w = layer.getParam("W");
+                                          boolean hasBias, INDArray w) {
+            long[] shape = w.shape();
             Int8Quantizer.Quantized q = int8 ? Int8Quantizer.quantize(floats(w), shape, WEIGHT_LEVELS) : null;
             String weight;
             String weightScale = null;

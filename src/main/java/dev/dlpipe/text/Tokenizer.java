@@ -19,14 +19,17 @@ public record Tokenizer(boolean cjkBigrams) implements Serializable {
 
     public static final String FILE = "tokenizer.json";
 
+    /** Katakana's "ー": it lengthens the vowel before it, so it belongs to that character. */
+    private static final int PROLONGED_SOUND_MARK = 0x30FC;
+
     /** What a client needs to reimplement this exactly; written as tokenizer.json and into preprocessing.json. */
     public Map<String, Object> describe() {
         return Map.of(
                 "words", "maximal runs of Unicode letters (L), digits (N) and marks (M); an apostrophe (' or U+2019)"
                         + " or hyphen between two letters stays inside the word",
                 "unspaced_scripts", List.of("Han", "Hiragana", "Katakana", "Thai", "Lao", "Khmer", "Myanmar"),
-                "unspaced", cjkBigrams ? "character bigrams of each run (a single character stays one token)"
-                        : "one token per character",
+                "unspaced", (cjkBigrams ? "character bigrams of each run (a single character stays one token)"
+                        : "one token per character") + "; a combining mark or U+30FC joins the character before it",
                 "symbols", "each character of category So/Sk is one token; following marks, Sk modifiers and"
                         + " variation selectors attach to it",
                 "dropped", "everything else (punctuation, spaces, controls) separates tokens",
@@ -51,7 +54,7 @@ public record Tokenizer(boolean cjkBigrams) implements Serializable {
             int cp = text.codePointAt(i);
             int len = Character.charCount(cp);
             int type = Character.getType(cp);
-            boolean attaches = isMark(type) || cp == 0x30FC; // marks and the prolonged sound mark extend a character
+            boolean attaches = isMark(type) || cp == PROLONGED_SOUND_MARK; // both extend the character before them
             if (isUnspacedScript(cp) || attaches && unspaced.length() > 0 && word.length() == 0) {
                 flush(word, out);
                 unspaced.appendCodePoint(cp);
@@ -101,7 +104,7 @@ public record Tokenizer(boolean cjkBigrams) implements Serializable {
         for (int i = 0; i < s.length(); ) {
             int cp = s.codePointAt(i);
             String c = new String(Character.toChars(cp));
-            if (isMark(Character.getType(cp)) && !chars.isEmpty()) {
+            if ((isMark(Character.getType(cp)) || cp == PROLONGED_SOUND_MARK) && !chars.isEmpty()) {
                 chars.set(chars.size() - 1, chars.get(chars.size() - 1) + c);
             } else {
                 chars.add(c);

@@ -38,23 +38,30 @@ public final class WordEmbeddings {
      */
     public static Table word2vec(Dataset<Row> tokens, int size, int window, int iterations, long seed) {
         long start = System.nanoTime();
-        Word2VecModel model = new Word2Vec().setInputCol("tokens").setVectorSize(size).setWindowSize(window)
-                .setMaxIter(iterations).setMinCount(1).setNumPartitions(1).setSeed(seed).fit(tokens);
         Map<Integer, float[]> rows = new LinkedHashMap<>();
-        for (Row r : model.getVectors().collectAsList()) {
-            int id = Integer.parseInt(r.getString(0));
-            double[] v = ((Vector) r.get(1)).toArray();
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
-            }
-            rows.put(id, f);
-        }
+        word2vecByToken(tokens, size, window, iterations, seed).forEach((id, v) -> rows.put(Integer.parseInt(id), v));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("source", "word2vec (Spark MLlib, skip-gram, training split)");
         report.put("tokens_with_vectors", rows.size());
         report.put("seconds", Math.round((System.nanoTime() - start) / 1e7) / 100.0);
         return new Table(rows, report);
+    }
+
+    /** MLlib's Word2Vec on a column {@code tokens} of string arrays: token to vector. */
+    public static Map<String, float[]> word2vecByToken(Dataset<Row> tokens, int size, int window, int iterations,
+                                                       long seed) {
+        Word2VecModel model = new Word2Vec().setInputCol("tokens").setVectorSize(size).setWindowSize(window)
+                .setMaxIter(iterations).setMinCount(1).setNumPartitions(1).setSeed(seed).fit(tokens);
+        Map<String, float[]> out = new LinkedHashMap<>();
+        for (Row r : model.getVectors().collectAsList()) {
+            double[] v = ((Vector) r.get(1)).toArray();
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+            }
+            out.put(r.getString(0), f);
+        }
+        return out;
     }
 
     /** Vectors from a GloVe text file (token, then {@code size} numbers, space-separated), for the vocabulary's tokens. */
