@@ -23,6 +23,7 @@ import org.deeplearning4j.nn.conf.RNNFormat;
 import org.deeplearning4j.nn.conf.layers.Convolution1DLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer;
+import org.deeplearning4j.nn.conf.layers.util.MaskZeroLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -118,7 +119,9 @@ public final class OnnxExporter {
         for (int i = 0; i < net.getnLayers(); i++) {
             String key = String.valueOf(i);
             x = lower.preprocess(net.getLayerWiseConfigurations().getInputPreProcess(i), x, key);
-            x = lower.layer(net.getLayer(i), x, key, "layer" + i);
+            // the configuration's layer, not the runtime layer's: a wrapper (MaskZeroLayer) shows only what it wraps
+            x = lower.layer(net.getLayer(i), net.getLayerWiseConfigurations().getConf(i).getLayer(), x, key,
+                    "layer" + i);
         }
         return x;
     }
@@ -137,7 +140,7 @@ public final class OnnxExporter {
             String out;
             if (vertex instanceof LayerVertex v) {
                 String x = lower.preprocess(v.getPreProcessor(), in.get(0), name);
-                out = lower.layer(graph.getLayer(name), x, name, name);
+                out = lower.layer(graph.getLayer(name), v.getLayerConf().getLayer(), x, name, name);
             } else if (vertex instanceof ElementWiseVertex v) {
                 out = lower.elementWise(v.getOp(), in, name);
             } else if (vertex instanceof MergeVertex v) {
@@ -158,8 +161,8 @@ public final class OnnxExporter {
     private record Lowering(OnnxGraph g, boolean int8, Map<String, Float> inputRanges, java.util.Set<String> sequences) {
 
         String preprocess(InputPreProcessor pre, String x, String layer) {
-            if (pre == null) {
-                return x;
+            if (pre == null || pre instanceof dev.dlpipe.model.TokenIdsToSequence) {
+                return x; // token ids stay [N, L] here: Gather takes them as they are
             }
             if (pre instanceof FeedForwardToCnnPreProcessor p) {
                 String shape = g.int64s(g.name("shape"), new long[] {4},
@@ -174,8 +177,23 @@ public final class OnnxExporter {
         }
 
         /** {@code key}: the layer's name for ranges and errors; {@code name}: the prefix of its ONNX tensors. */
-        String layer(org.deeplearning4j.nn.api.Layer layer, String x, String key, String name) {
-            Layer conf = layer.conf().getLayer();
+        String layer(org.deeplearning4j.nn.api.Layer layer, Layer conf, String x, String key, String name) {
+            if (conf instanceof MaskZeroLayer m && m.getUnderlying() instanceof EmbeddingSequenceLayer e) {
+                if (m.getMaskingValue() != 0.0) {
+                    throw unsupported(key, conf, "masking value " + m.getMaskingValue());
+                }
+                // DL4J zeroes the time steps whose id is the padding: multiply by (ids != 0) as [N, 1, L]
+                String embedded = embedding(layer, e, x, name, key);
+                String zero = g.int64s(g.name(name + "_pad"), new long[0], new long[] {0});
+                String isPad = g.node("Equal", List.of(x, zero), g.name(name + "_is_pad"));
+                String keep = g.node("Cast", List.of(g.node("Not", List.of(isPad), g.name(name + "_not_pad"))),
+                        g.name(name + "_keep"), Attr.i("to", OnnxGraph.FLOAT));
+                String axes = g.int64s(g.name(name + "_axis1"), new long[] {1}, new long[] {1});
+                String mask = g.node("Unsqueeze", List.of(keep, axes), g.name(name + "_mask"));
+                String out = g.node("Mul", List.of(embedded, mask), g.name(name + "_masked"));
+                sequences.add(out);
+                return out;
+            }
             if (conf instanceof EmbeddingSequenceLayer e) {
                 return embedding(layer, e, x, name, key);
             }
@@ -474,7 +492,7 @@ public final class OnnxExporter {
     private static UserError unsupported(String key, Layer conf, String detail) {
         return new UserError("ONNX export: layer " + key + " (" + conf.getClass().getSimpleName()
                 + (detail == null ? "" : ", " + detail) + ") is not supported; supported: Dense, Output (softmax),"
-                + " Convolution, Convolution1D, EmbeddingSequence, Subsampling (max/avg), GlobalPooling (max/avg),"
+                + " Convolution, Convolution1D, EmbeddingSequence (also in MaskZero), Subsampling (max/avg), GlobalPooling (max/avg),"
                 + " BatchNormalization, Activation, Dropout");
     }
 }

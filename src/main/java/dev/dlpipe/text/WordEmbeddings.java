@@ -124,11 +124,15 @@ public final class WordEmbeddings {
 
     /** The embedding table of a text network (a view: writes change the network). */
     public static INDArray embeddingTable(Model net) {
-        if (!(net instanceof MultiLayerNetwork m) || !(m.getLayer(0).conf().getLayer()
-                instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer)) {
+        org.deeplearning4j.nn.conf.layers.Layer first = net instanceof MultiLayerNetwork m
+                ? m.getLayer(0).conf().getLayer() : null;
+        if (first instanceof org.deeplearning4j.nn.conf.layers.util.MaskZeroLayer z) {
+            first = z.getUnderlying();
+        }
+        if (!(first instanceof org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer)) {
             throw new IllegalArgumentException("not a text network: its first layer is not an embedding table");
         }
-        return m.getLayer(0).getParam("W");
+        return ((MultiLayerNetwork) net).getLayer(0).getParam("W");
     }
 
     /** Cosine similarity of two rows of a table (tests and the nearest-neighbour check use it). */

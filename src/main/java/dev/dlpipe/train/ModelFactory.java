@@ -135,15 +135,17 @@ public final class ModelFactory {
     }
 
     /**
-     * Mean of the token embeddings, then dense layers and softmax (Keras' Embedding + GlobalAveragePooling1D): the
-     * mean runs over the whole padded sequence, padding included, as Keras does without mask_zero, so the padding
-     * embedding also tells the network how long the text is. nIn values are set by hand: DL4J's setInputType would
-     * overwrite the embedding's nIn (the vocabulary) with the sequence length.
+     * Pooled token embeddings, then dense layers and softmax (a neural bag of words, as Keras' Embedding +
+     * GlobalAveragePooling1D): padding embeds to zero ({@link #embedding}), so the pooled vector is the sum of the
+     * text's own token vectors divided by the sequence length. DL4J's pooling does not see that mask, so this is not
+     * divided by the text's length; the scale it leaves is what separates a short text from a long one. nIn values
+     * are set by hand: DL4J's setInputType would overwrite the embedding's nIn (the vocabulary) with the length.
      */
     static MultiLayerConfiguration textMean(TrainSettings s, TensorSpec spec) {
         int e = s.text().embeddingSize();
         NeuralNetConfiguration.ListBuilder list = base(s).list();
         list.layer(0, embedding(spec, e));
+        list.inputPreProcessor(0, new dev.dlpipe.model.TokenIdsToSequence(spec.featureSize()));
         list.layer(1, new org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer.Builder(
                 org.deeplearning4j.nn.conf.layers.PoolingType.AVG).build());
         return textHead(list, 2, e, s, spec);
@@ -158,6 +160,7 @@ public final class ModelFactory {
         int filters = s.text().filters();
         NeuralNetConfiguration.ListBuilder list = base(s).list();
         list.layer(0, embedding(spec, e));
+        list.inputPreProcessor(0, new dev.dlpipe.model.TokenIdsToSequence(spec.featureSize()));
         list.layer(1, new org.deeplearning4j.nn.conf.layers.Convolution1DLayer.Builder().nIn(e).nOut(filters)
                 .kernelSize(s.text().kernel()).convolutionMode(org.deeplearning4j.nn.conf.ConvolutionMode.Same)
                 .activation(Activation.RELU).build());
@@ -166,11 +169,19 @@ public final class ModelFactory {
         return textHead(list, 3, filters, s, spec);
     }
 
-    /** The token table: vocabulary x embedding size, no bias, identity (a lookup). */
-    private static org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer embedding(TensorSpec spec, int size) {
-        return new org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer.Builder().nIn(spec.vocabularySize())
-                .nOut(size).inputLength(spec.featureSize()).hasBias(false).activation(Activation.IDENTITY)
-                .weightInit(WeightInit.NORMAL).build();
+    /**
+     * The token table: vocabulary x embedding size, no bias, identity (a lookup), inside DL4J's MaskZeroLayer, which
+     * zeroes the embeddings where the id is the padding (0): the padding row never reaches the rest of the network
+     * and gets no gradient, so a text scores the same however much padding follows it. Random rows are uniform in
+     * +-0.05, as Keras initializes embeddings (DL4J's fan-in scaling would give 1/sqrt(vocabulary): near zero).
+     */
+    private static org.deeplearning4j.nn.conf.layers.util.MaskZeroLayer embedding(TensorSpec spec, int size) {
+        return new org.deeplearning4j.nn.conf.layers.util.MaskZeroLayer.Builder().setMaskValue(0.0)
+                .setUnderlying(new org.deeplearning4j.nn.conf.layers.EmbeddingSequenceLayer.Builder()
+                        .nIn(spec.vocabularySize()).nOut(size).inputLength(spec.featureSize()).hasBias(false)
+                        .activation(Activation.IDENTITY).weightInit(new org.deeplearning4j.nn.weights.WeightInitDistribution(
+                                new org.deeplearning4j.nn.conf.distribution.UniformDistribution(-0.05, 0.05))).build())
+                .build();
     }
 
     private static MultiLayerConfiguration textHead(NeuralNetConfiguration.ListBuilder list, int layer, int width,

@@ -145,6 +145,48 @@ class TextModelsTest {
         }
     }
 
+    /** Both text networks learn which of three words a text holds, and the padding embeds to zero. */
+    @Test
+    void textNetworksLearnAndIgnorePadding() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[][] ids = new float[96][SPEC.featureSize()];
+        float[][] labels = new float[96][SPEC.numClasses()];
+        for (int r = 0; r < ids.length; r++) {
+            int length = 3 + rnd.nextInt(10);
+            for (int i = 0; i < length; i++) {
+                ids[r][i] = 4 + rnd.nextInt(40);
+            }
+            int label = rnd.nextInt(3);
+            ids[r][rnd.nextInt(length)] = 1 + label; // the word that decides the class
+            labels[r][label] = 1;
+        }
+        org.nd4j.linalg.dataset.DataSet data = new org.nd4j.linalg.dataset.DataSet(Nd4j.createFromArray(ids),
+                Nd4j.createFromArray(labels));
+        for (String model : List.of("text-mean", "text-cnn")) {
+            MultiLayerNetwork net = (MultiLayerNetwork) ModelFactory.create(TrainSettings.from(ConfigLoader.load(
+                    List.of(), List.of("train.model=" + model, "train.hidden-units=16", "train.hidden-layers=1",
+                            "train.text.embedding-size=8", "train.text.filters=12", "train.learning-rate=0.02"))), SPEC);
+            double before = net.score(data);
+            for (int i = 0; i < 100; i++) {
+                net.fit(data);
+            }
+            assertTrue(net.score(data) < before * 0.5, model + ": loss " + before + " -> " + net.score(data));
+            INDArray one = Nd4j.createFromArray(new float[][] {ids[0]});
+            org.deeplearning4j.nn.layers.recurrent.MaskZeroLayer first =
+                    (org.deeplearning4j.nn.layers.recurrent.MaskZeroLayer) net.getLayer(0);
+            INDArray embedded = net.feedForward(one, false).get(1);
+            int length = 0;
+            while (length < ids[0].length && ids[0][length] != 0) {
+                length++;
+            }
+            assertEquals(0.0, embedded.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(length, ids[0].length)).sumNumber().doubleValue(),
+                    model + ": embeddings of the padding are zero");
+            assertNotNull(first.getUnderlying());
+        }
+    }
+
     @Test
     void textModelsRefuseNumbersAndImageModelsRefuseTokenIds() {
         TensorSpec image = new TensorSpec(1, 28, 28, "unit", 10);
