@@ -17,7 +17,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (see docs/benchmarks.md).",
         subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class,
             BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class, BenchCommand.Train.class,
-            BenchCommand.Attacks.class, BenchCommand.Fingerprints.class})
+            BenchCommand.Attacks.class, BenchCommand.Fingerprints.class, BenchCommand.Models.class,
+            BenchCommand.Word2Vecs.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -53,6 +54,30 @@ public final class BenchCommand {
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
             return dev.dlpipe.bench.AttackCorpus.run(spark, config, work, timeout);
+        }
+    }
+
+    @Command(name = "models", mixinStandardHelpOptions = true,
+            description = "Text and tabular models on the generator's and on real data sets, beside Spark MLlib's TF-IDF"
+                    + " + logistic regression and scikit-learn on the same split (docs/benchmarks.md).")
+    static final class Models extends Bench {
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
+            return dev.dlpipe.bench.ModelsBenchmark.run(spark, work, configOptions.overrides());
+        }
+    }
+
+    @Command(name = "word2vec", mixinStandardHelpOptions = true,
+            description = "Spark MLlib's Word2Vec against DL4J's on generated sentences: time and planted synonyms found.")
+    static final class Word2Vecs extends Bench {
+        @Option(names = "--sentences", defaultValue = "1000000", description = "generated sentences (default ${DEFAULT-VALUE})")
+        long sentences;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) {
+            return dev.dlpipe.bench.Word2VecBenchmark.run(spark, sentences, config.integer("train.text.embedding-size"),
+                    config.integer("train.text.window"), config.integer("train.text.word2vec-iterations"),
+                    config.integer("run.seed"));
         }
     }
 

@@ -50,6 +50,11 @@ public final class ConfigOptions {
         return ConfigLoader.load(layers, sets);
     }
 
+    /** The --set values as given (benchmarks layer them over each pipeline file they run). */
+    public List<String> overrides() {
+        return List.copyOf(overrides);
+    }
+
     /** {@code --print-config}: the command prints instead of running. */
     public boolean dryRun() {
         return printConfig;
