@@ -71,16 +71,22 @@ public final class PipelineCommand {
             mixinStandardHelpOptions = true)
     static final class Summary implements Callable<Integer> {
 
-        @Parameters(index = "0", paramLabel = "RUN", description = "a pipeline's run directory (run.dir), or its run.json")
-        String run;
+        @Parameters(arity = "1..*", paramLabel = "RUN",
+                description = "pipeline run directories (run.dir), or their run.json files")
+        List<String> runs;
 
         @Override
         public Integer call() {
-            String runJson = run.endsWith(".json") ? run : Fs.child(run, RunReport.RUN_JSON);
-            if (!Fs.exists(runJson)) {
-                throw new dev.dlpipe.UserError(runJson + " not found: not the run directory of a finished pipeline");
+            for (String run : runs) {
+                String runJson = run.endsWith(".json") ? run : Fs.child(run, RunReport.RUN_JSON);
+                if (!Fs.exists(runJson)) {
+                    throw new dev.dlpipe.UserError(runJson + " not found: not the run directory of a finished pipeline");
+                }
+                if (runs.size() > 1) {
+                    System.out.println((run.equals(runs.get(0)) ? "" : "\n") + "== " + run);
+                }
+                System.out.print(RunSummary.ofRunJson(Json.readMap(Fs.readString(runJson))));
             }
-            System.out.print(RunSummary.ofRunJson(Json.readMap(Fs.readString(runJson))));
             return 0;
         }
     }

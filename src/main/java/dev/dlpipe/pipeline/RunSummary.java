@@ -50,6 +50,10 @@ public final class RunSummary {
             if (r.stage().equals("score") && r.metrics().get("accuracy") != null) {
                 sb.append("Test accuracy of the exported model: ").append(r.metrics().get("accuracy")).append('\n');
             }
+            if (r.stage().equals("train") && r.metrics().get("baseline_tfidf_logreg") instanceof Map<?, ?> b) {
+                sb.append("Baseline on the same ").append(b.get("evaluated_on")).append(" split, Spark MLlib TF-IDF +"
+                        + " logistic regression: ").append(b.get(b.get("evaluated_on") + "_accuracy")).append('\n');
+            }
         }
         return sb.toString();
     }
