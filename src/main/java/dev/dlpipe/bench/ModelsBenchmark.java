@@ -117,6 +117,13 @@ public final class ModelsBenchmark {
         Object weighted = stage(pipeline(spark, set.pipeline(), runDir, overrides, "pipeline.stages=[train]",
                 "train.class-weights=balanced"), "train").get("test_accuracy");
         r.put("dlpipe mlp, balanced class weights", weighted);
+        Object noPca = null;
+        if (config.integer("clean.tabular.pca-components") > 0) { // the peers see every column: so does this run
+            noPca = stage(pipeline(spark, set.pipeline(), runDir + "-all-columns", overrides,
+                    "pipeline.stages=[clean,augment,pack,train]", "clean.tabular.pca-components=0"), "train")
+                    .get("test_accuracy");
+            r.put("dlpipe mlp, all columns (no PCA)", noPca);
+        }
         String split = set.split();
         if (split == null) { // the peer gets dlpipe's split, by id
             split = Fs.child(runDir, "split.csv");
@@ -131,6 +138,9 @@ public final class ModelsBenchmark {
         r.put("scikit-learn", peers);
         add(lines, set.name(), "dlpipe MLP", mlp);
         add(lines, "", "dlpipe MLP, balanced class weights", weighted);
+        if (noPca != null) {
+            add(lines, "", "dlpipe MLP, all columns (no PCA)", noPca);
+        }
         for (String peer : List.of("LogisticRegression", "MLPClassifier(256, 256)")) {
             add(lines, "", "scikit-learn " + peer, peers.getOrDefault(peer, peers.get("not_run")));
         }

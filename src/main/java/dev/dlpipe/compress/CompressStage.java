@@ -210,8 +210,18 @@ public final class CompressStage implements Stage {
                 ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
         List<Variant> out = new ArrayList<>();
         for (boolean distilled : new boolean[] {true, false}) {
-            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
-                    dev.dlpipe.train.ModelFactory.create(studentSettings, spec), studentSettings);
+            org.deeplearning4j.nn.api.Model fresh = dev.dlpipe.train.ModelFactory.create(studentSettings, spec);
+            if (spec.tokenIds()) {
+                // a text student starts from the teacher's token table (same vocabulary and size): the rows were
+                // learned on the whole training split, and the student has fewer epochs to relearn them
+                org.nd4j.linalg.api.ndarray.INDArray table = dev.dlpipe.text.WordEmbeddings.embeddingTable(fresh);
+                org.nd4j.linalg.api.ndarray.INDArray taught = dev.dlpipe.text.WordEmbeddings.embeddingTable(
+                        teacher.multiLayer());
+                if (java.util.Arrays.equals(table.shape(), taught.shape())) {
+                    table.assign(taught);
+                }
+            }
+            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, fresh, studentSettings);
             List<String> refs = train.minibatches(studentSettings.batchSize());
             long start = System.nanoTime();
             for (int e = 1; e <= epochs; e++) {

@@ -117,6 +117,20 @@ class LauncherScriptsTest {
     }
 
     @Test
+    void quickstartRunsTheSamplePipelineOfEachKind() throws Exception {
+        run(Map.of(), "./run", "--help"); // builds the fake jar once
+        assertTrue(run(Map.of(), "./run", "quickstart").out().contains("pipeline run pipelines/quickstart.yaml --profile local"));
+        assertTrue(run(Map.of(), "./run", "quickstart", "text", "--set", "train.epochs=1").out()
+                .contains("pipeline run pipelines/text.yaml --profile local --set train.epochs=1"));
+        Result all = run(Map.of(), "./run", "quickstart", "all");
+        assertEquals(0, all.code(), all.all());
+        for (String file : List.of("quickstart", "text", "tabular")) {
+            assertTrue(all.out().contains("pipeline run pipelines/" + file + ".yaml --profile local"), all.out());
+        }
+        assertTrue(all.out().contains("pipeline summary runs/quickstart runs/text runs/tabular"), all.out());
+    }
+
+    @Test
     void noBuildWithoutAJarIsAOneLineError() throws Exception {
         Result r = run(Map.of("DLPIPE_NO_BUILD", "1"), "./run", "quickstart");
         assertEquals(2, r.code(), r.all());

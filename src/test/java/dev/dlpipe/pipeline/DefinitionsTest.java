@@ -53,8 +53,10 @@ class DefinitionsTest {
     @Test
     void everyModelInTheSchemaHasABuilderThatBuilds() {
         assertEquals(ModelKind.configNames(), ConfigSchema.get("train.model").allowed());
-        TensorSpec spec = new TensorSpec(1, 28, 28, "unit", 3);
+        TensorSpec image = new TensorSpec(1, 28, 28, "unit", 3);
+        TensorSpec tokens = new TensorSpec(1, 1, 16, TensorSpec.TOKEN_IDS, 3, 30);
         for (ModelKind kind : ModelKind.values()) {
+            TensorSpec spec = kind.text() ? tokens : image;
             TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.model=" + kind.configName(),
                     "train.hidden-units=8", "train.hidden-layers=1")));
             org.deeplearning4j.nn.api.Model net = kind.create(s, spec);
@@ -62,6 +64,7 @@ class DefinitionsTest {
             assertTrue(net.numParams() > 0, kind.toString());
         }
         UserError e = assertThrows(UserError.class, () -> ModelKind.of("vgg"));
-        assertEquals("train.model 'vgg' is not a model dlpipe builds; choose one of [mlp, lenet, resnet]", e.getMessage());
+        assertEquals("train.model 'vgg' is not a model dlpipe builds; choose one of [mlp, lenet, resnet, text-mean, text-cnn]",
+                e.getMessage());
     }
 }
