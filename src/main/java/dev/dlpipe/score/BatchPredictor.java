@@ -63,6 +63,35 @@ final class BatchPredictor {
         }
     }
 
+    /**
+     * Rows already turned into features by Spark expressions: (id, label, features as an array of numbers, the
+     * quarantine reason, its detail). A row with a reason is rejected with it; the others are scored.
+     */
+    static final class FeatureRows extends PartitionScorer {
+
+        FeatureRows(Broadcast<byte[]> model, int batch, List<String> classNames) {
+            super(model, batch, classNames);
+        }
+
+        @Override
+        void score(Row r, BatchPredictor predictor) {
+            String id = r.getString(0);
+            String label = r.isNullAt(1) ? null : r.getString(1);
+            int reason = r.fieldIndex(dev.dlpipe.core.Quarantine.REASON);
+            if (!r.isNullAt(reason)) {
+                predictor.reject(id, label, r.getString(reason),
+                        r.getString(r.fieldIndex(dev.dlpipe.core.Quarantine.DETAIL)));
+                return;
+            }
+            List<? extends Number> values = r.getList(2);
+            float[] f = new float[values.size()];
+            for (int i = 0; i < f.length; i++) {
+                f[i] = values.get(i).floatValue();
+            }
+            predictor.add(id, label, f);
+        }
+    }
+
     /** The class names in the export manifest (clean's names, or the label numbers). */
     @SuppressWarnings("unchecked")
     static List<String> classNames(String exportDir) {

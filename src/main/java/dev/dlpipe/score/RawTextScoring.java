@@ -68,31 +68,7 @@ final class RawTextScoring {
         Dataset<Row> rows = cleaned.select(col("id").cast("string").as("id"), col("label").cast("string").as("label"),
                 TokenSequences.ids(col("text"), vocabulary, tokens).as("features"), reason.as(Quarantine.REASON),
                 when(reason.isNotNull(), lit("the raw record, cleaned as for training")).as(Quarantine.DETAIL));
-        return rows.mapPartitions(new Predict(model, batch, BatchPredictor.classNames(exportDir)),
+        return rows.mapPartitions(new BatchPredictor.FeatureRows(model, batch, BatchPredictor.classNames(exportDir)),
                 Encoders.row(BatchPredictor.SCORED));
-    }
-
-    static final class Predict extends BatchPredictor.PartitionScorer {
-
-        Predict(Broadcast<byte[]> model, int batch, List<String> classNames) {
-            super(model, batch, classNames);
-        }
-
-        @Override
-        void score(Row r, BatchPredictor predictor) {
-            String id = r.getString(0);
-            String label = r.isNullAt(1) ? null : r.getString(1);
-            int reason = r.fieldIndex(Quarantine.REASON);
-            if (!r.isNullAt(reason)) {
-                predictor.reject(id, label, r.getString(reason), r.getString(r.fieldIndex(Quarantine.DETAIL)));
-                return;
-            }
-            List<Float> ids = r.getList(2);
-            float[] f = new float[ids.size()];
-            for (int i = 0; i < f.length; i++) {
-                f[i] = ids.get(i);
-            }
-            predictor.add(id, label, f);
-        }
     }
 }
