@@ -188,6 +188,27 @@ class TextModelsTest {
     }
 
     @Test
+    void gloveFileRowsGoToTheirTokensIdsAndAWrongSizeIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        Vocabulary v = Vocabulary.of(List.of("<pad>", "<unk>", "good", "好"));
+        java.nio.file.Path file = dir.resolve("vectors.txt");
+        java.nio.file.Files.writeString(file, "3 2\ngood 0.5 -1\nunseen 9 9\n好 1e-1 2\n");
+        WordEmbeddings.Table t = WordEmbeddings.glove(file.toString(), v, 2);
+        assertEquals(java.util.Set.of(2, 3), t.rows().keySet(), "the word2vec header line and unseen words skipped");
+        assertArrayEquals(new float[] {0.5f, -1f}, t.rows().get(2));
+        assertEquals(0.5, t.report().get("vocabulary_coverage"));
+        MultiLayerNetwork net = (MultiLayerNetwork) ModelFactory.create(TrainSettings.from(ConfigLoader.load(List.of(),
+                List.of("train.model=text-mean", "train.text.embedding-size=2"))), new TensorSpec(1, 1, 5,
+                TensorSpec.TOKEN_IDS, 2, 4));
+        WordEmbeddings.apply(t, net);
+        assertArrayEquals(new float[] {0.1f, 2f}, WordEmbeddings.embeddingTable(net).getRow(3).toFloatVector());
+        dev.dlpipe.UserError e = assertThrows(dev.dlpipe.UserError.class,
+                () -> WordEmbeddings.glove(file.toString(), v, 3));
+        assertTrue(e.getMessage().contains("line 2 has 2 values, but train.text.embedding-size is 3"), e.getMessage());
+        assertThrows(dev.dlpipe.UserError.class, () -> WordEmbeddings.glove(dir.resolve("none.txt").toString(), v, 2));
+    }
+
+    @Test
     void textModelsRefuseNumbersAndImageModelsRefuseTokenIds() {
         TensorSpec image = new TensorSpec(1, 28, 28, "unit", 10);
         assertTrue(assertThrows(dev.dlpipe.UserError.class, () -> dev.dlpipe.train.ModelKind.TEXT_CNN
