@@ -51,10 +51,12 @@ public final class PackStage implements Stage {
         Map<String, Object> metrics = new LinkedHashMap<>();
         TensorSpec spec;
         Dataset<TensorRow> data;
+        Dataset<org.apache.spark.sql.Row> tokenized = null; // kept while the shards are written
         if (text) {
             TokenSequences.Settings ts = TokenSequences.Settings.from(ctx.config());
-            Vocabulary vocabulary = TokenSequences.fitVocabulary(cleaned, ts);
-            Dataset<org.apache.spark.sql.Row> encoded = TokenSequences.encode(cleaned, vocabulary, ts).persist();
+            tokenized = TokenSequences.tokenize(cleaned, ts);
+            Vocabulary vocabulary = TokenSequences.fitVocabulary(tokenized, ts);
+            Dataset<org.apache.spark.sql.Row> encoded = TokenSequences.encode(tokenized, vocabulary, ts);
             spec = textSpec(encoded, ts.length(), vocabulary.size());
             data = encoded.select(col("id"), col("label").cast("int").as("label"), col("split"), col("features"))
                     .as(Encoders.bean(TensorRow.class));
@@ -117,6 +119,9 @@ public final class PackStage implements Stage {
                 s.put("hdf5_rows", hdf5Rows(Fs.child(ctx.out("hdf5"), split)));
             }
             perSplit.put(split, s);
+        }
+        if (tokenized != null) {
+            tokenized.unpersist();
         }
         spec.writeTo(ctx.output());
         dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());

@@ -38,7 +38,7 @@ public final class TextModelSetup {
         };
         Map<String, Object> report = new LinkedHashMap<>();
         if (table == null) {
-            report.put("source", "random (DL4J's initialization)");
+            report.put("source", "random (uniform in +-0.05)");
             return report;
         }
         WordEmbeddings.apply(table, net);

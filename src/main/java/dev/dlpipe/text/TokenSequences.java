@@ -37,6 +37,9 @@ public final class TokenSequences {
         }
     }
 
+    /** The column of tokens ({@link #tokenize}), then of their count ({@link #encode}). */
+    static final String TOKENS = "tokens";
+
     private TokenSequences() {
     }
 
@@ -46,10 +49,22 @@ public final class TokenSequences {
                 DataTypes.createArrayType(DataTypes.StringType)).apply(text);
     }
 
-    /** The vocabulary of the rows whose split is train, counted by Spark; only the kept tokens reach the driver. */
-    public static Vocabulary fitVocabulary(Dataset<Row> data, Settings s) {
-        List<Row> kept = data.filter(col("split").equalTo(Splits.TRAIN))
-                .select(explode(tokens(col("text"), s.tokenizer())).as("token"))
+    /**
+     * The rows with their tokens in column {@code tokens}, tokenized once and kept (memory and disk): the vocabulary
+     * fit and the encoding both read them. The caller unpersists.
+     */
+    public static Dataset<Row> tokenize(Dataset<Row> data, Settings s) {
+        return data.withColumn(TOKENS, tokens(col("text"), s.tokenizer()))
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+    }
+
+    /**
+     * The vocabulary of the {@link #tokenize}d rows whose split is train, counted by Spark; only the kept tokens
+     * reach the driver.
+     */
+    public static Vocabulary fitVocabulary(Dataset<Row> tokenized, Settings s) {
+        List<Row> kept = tokenized.filter(col("split").equalTo(Splits.TRAIN))
+                .select(explode(col(TOKENS)).as("token"))
                 .groupBy("token").agg(count(lit(1)).as("n"))
                 .filter(col("n").geq(s.minCount()))
                 .orderBy(col("n").desc(), col("token"))
@@ -63,23 +78,26 @@ public final class TokenSequences {
     }
 
     /**
-     * id, label (clean's class index), split and {@code features}: the padded token ids as array&lt;float&gt;, plus
-     * the true token count.
+     * id, label (clean's class index), split and {@code features}: the padded token ids of the {@link #tokenize}d
+     * rows as array&lt;float&gt;, plus the true token count.
      */
-    public static Dataset<Row> encode(Dataset<Row> data, Vocabulary v, Settings s) {
-        Tokenizer t = s.tokenizer();
-        Column ids = ids(col("text"), v, s);
-        Column label = java.util.Arrays.asList(data.columns()).contains("label_index") ? col("label_index") : col("label");
-        return data.select(col("id"), label.cast("int").as("label"), col("split"), ids.as("features"),
-                org.apache.spark.sql.functions.size(tokens(col("text"), t)).as("tokens"));
+    public static Dataset<Row> encode(Dataset<Row> tokenized, Vocabulary v, Settings s) {
+        Column label = java.util.Arrays.asList(tokenized.columns()).contains("label_index") ? col("label_index")
+                : col("label");
+        return tokenized.select(col("id"), label.cast("int").as("label"), col("split"),
+                idsOfTokens(col(TOKENS), v, s.length()).as("features"),
+                org.apache.spark.sql.functions.size(col(TOKENS)).as(TOKENS));
     }
 
     /** A text column as its padded token ids, array&lt;float&gt; (a null text gives only padding). */
     public static Column ids(Column text, Vocabulary v, Settings s) {
-        Tokenizer t = s.tokenizer();
-        int length = s.length();
-        return udf((UDF1<String, float[]>) x -> v.encode(t.tokens(x), length),
-                DataTypes.createArrayType(DataTypes.FloatType)).apply(text);
+        return idsOfTokens(tokens(text, s.tokenizer()), v, s.length());
+    }
+
+    private static Column idsOfTokens(Column tokens, Vocabulary v, int length) {
+        return udf((UDF1<scala.collection.Seq<String>, float[]>) t -> v.encode(
+                        scala.collection.JavaConverters.seqAsJavaList(t), length),
+                DataTypes.createArrayType(DataTypes.FloatType)).apply(tokens);
     }
 
     /**
@@ -88,8 +106,8 @@ public final class TokenSequences {
      */
     public static Map<String, Object> coverage(Dataset<Row> encoded, int length) {
         Map<String, Object> out = new LinkedHashMap<>();
-        for (Row r : encoded.groupBy("split").agg(count(lit(1)), avg("tokens"),
-                        avg(when(col("tokens").gt(length), 1.0).otherwise(0.0)),
+        for (Row r : encoded.groupBy("split").agg(count(lit(1)), avg(TOKENS),
+                        avg(when(col(TOKENS).gt(length), 1.0).otherwise(0.0)),
                         sum(expr("size(filter(features, x -> x = " + Vocabulary.OOV + "))")),
                         sum(expr("size(filter(features, x -> x != " + Vocabulary.PAD + "))")))
                 .orderBy("split").collectAsList()) {

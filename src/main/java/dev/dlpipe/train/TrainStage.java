@@ -134,6 +134,19 @@ public final class TrainStage implements Stage {
             model.requireFits(new TensorSpec(config.integer("clean.image.channels"), config.integer("clean.image.height"),
                     config.integer("clean.image.width"), config.string("clean.image.normalize"), 0),
                     "clean.image.height/width (the images pack will write)");
+        } else if ("text".equals(config.string("pipeline.data-kind"))) {
+            model.requireFits(new TensorSpec(1, 1, config.integer("pack.text.sequence-length"), TensorSpec.TOKEN_IDS, 0,
+                    3), "the text pack will write");
+        } else if ("tabular".equals(config.string("pipeline.data-kind"))) {
+            model.requireFits(new TensorSpec(1, 1, 1, TensorSpec.TABULAR_STATS, 0), "the table pack will write");
+        }
+        if (model.text() && "glove".equals(config.string("train.text.embeddings"))) {
+            String glove = config.string("train.text.glove-file");
+            if (glove.isEmpty() || !Fs.exists(glove)) {
+                throw new UserError("config key 'train.text.glove-file' (" + config.origin("train.text.glove-file")
+                        + "): " + (glove.isEmpty() ? "empty, but train.text.embeddings is glove"
+                        : glove + " does not exist"));
+            }
         }
     }
 

@@ -48,8 +48,8 @@ class TextModelsTest {
         }
         rows.add(RowFactory.create("te", 0, "test", "good testonly testonly testonly"));
         rows.add(RowFactory.create("va", 1, "validation", "valonly valonly cheap"));
-        Dataset<Row> data = TestSpark.session().createDataFrame(rows, schema);
         TokenSequences.Settings s = new TokenSequences.Settings(new Tokenizer(false), 6, 2, 100);
+        Dataset<Row> data = TokenSequences.tokenize(TestSpark.session().createDataFrame(rows, schema), s);
         Vocabulary v = TokenSequences.fitVocabulary(data, s);
         assertEquals(List.of("<pad>", "<unk>", "cheap", "good", "好", "用", "😍", "rare"), v.tokens(),
                 "counts from train only: cheap and good 4 each, rare 2; test and validation words absent");
@@ -206,6 +206,23 @@ class TextModelsTest {
                 () -> WordEmbeddings.glove(file.toString(), v, 3));
         assertTrue(e.getMessage().contains("line 2 has 2 values, but train.text.embedding-size is 3"), e.getMessage());
         assertThrows(dev.dlpipe.UserError.class, () -> WordEmbeddings.glove(dir.resolve("none.txt").toString(), v, 2));
+    }
+
+    @Test
+    void aPlannedTextPipelineChecksItsModelAndEmbeddingFileBeforeSpark() {
+        dev.dlpipe.train.TrainStage train = new dev.dlpipe.train.TrainStage();
+        java.util.ArrayList<String> planned = new java.util.ArrayList<>();
+        planned.add(null); // pack has not run yet
+        dev.dlpipe.UserError model = assertThrows(dev.dlpipe.UserError.class, () -> train.preflight(
+                ConfigLoader.load(List.of(), List.of("pipeline.data-kind=text", "train.model=lenet")), planned));
+        assertTrue(model.getMessage().contains("use text-mean or text-cnn"), model.getMessage());
+        dev.dlpipe.UserError glove = assertThrows(dev.dlpipe.UserError.class, () -> train.preflight(
+                ConfigLoader.load(List.of(), List.of("pipeline.data-kind=text", "train.model=text-cnn",
+                        "train.text.embeddings=glove", "train.text.glove-file=/nonexistent/glove.txt")), planned));
+        assertTrue(glove.getMessage().startsWith("config key 'train.text.glove-file'")
+                && glove.getMessage().contains("/nonexistent/glove.txt does not exist"), glove.getMessage());
+        train.preflight(ConfigLoader.load(List.of(), List.of("pipeline.data-kind=text", "train.model=text-mean")),
+                planned);
     }
 
     @Test
