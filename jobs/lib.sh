@@ -71,6 +71,11 @@ dlpipe_ensure_built() {
   DLPIPE_JVM_FLAGS="$(cat "$DLPIPE_HOME/target/jvm-opens.txt") -Dorg.bytedeco.javacpp.cachedir=$DLPIPE_CACHE/javacpp -Djava.io.tmpdir=$DLPIPE_CACHE/tmp -Dhadoop.tmp.dir=$DLPIPE_CACHE/tmp/hadoop -Dlog4j2.configurationFile=$DLPIPE_HOME/conf/log4j2.properties -Ddlpipe.home=$DLPIPE_HOME"
   export SPARK_SCALA_VERSION=2.12
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
+  # One native thread per ND4J op unless the caller says otherwise: every Spark task is already one thread per
+  # core (spark.task.cpus = 1), and OpenMP/OpenBLAS threads on top of that oversubscribe the cores. Measured on the
+  # 2-core VM, quickstart train in local[2]: 2,041 samples/s with the default, 4,124 with 1 (docs/benchmarks.md).
+  # Executors on a cluster get the same through spark.executorEnv.OMP_NUM_THREADS (SparkSessions).
+  export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 }
 
 # spark-submit with our flags on the driver (client mode) and the executors. Replaces the shell, so the exit
