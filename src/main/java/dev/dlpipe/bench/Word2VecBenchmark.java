@@ -81,11 +81,7 @@ public final class Word2VecBenchmark {
                     .persist(StorageLevel.MEMORY_ONLY());
             df.count();
             long t0 = System.nanoTime();
-            Map<String, float[]> v = new org.apache.spark.ml.feature.Word2Vec().setInputCol("tokens")
-                    .setVectorSize(size).setWindowSize(window).setMaxIter(iterations).setMinCount(1)
-                    .setNumPartitions(partitions).setSeed(seed).fit(df).getVectors().collectAsList().stream()
-                    .collect(java.util.stream.Collectors.toMap(r -> r.getString(0),
-                            r -> toFloats(((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray())));
+            Map<String, float[]> v = WordEmbeddings.word2vecByToken(df, size, window, iterations, seed, partitions);
             double seconds = (System.nanoTime() - t0) / 1e9;
             df.unpersist();
             out.put("spark_mllib_" + partitions + "_partition" + (partitions > 1 ? "s" : ""),
@@ -107,7 +103,7 @@ public final class Word2VecBenchmark {
         w2v.fit();
         Map<String, float[]> out = new LinkedHashMap<>();
         for (String word : w2v.getVocab().words()) {
-            out.put(word, toFloats(w2v.getWordVector(word)));
+            out.put(word, WordEmbeddings.toFloats(w2v.getWordVector(word)));
         }
         return out;
     }
@@ -144,13 +140,5 @@ public final class Word2VecBenchmark {
         m.put("synonym_median_rank", ranks.isEmpty() ? null : ranks.get(ranks.size() / 2));
         m.put("vocabulary", vectors.size());
         return m;
-    }
-
-    private static float[] toFloats(double[] v) {
-        float[] f = new float[v.length];
-        for (int i = 0; i < v.length; i++) {
-            f[i] = (float) v[i];
-        }
-        return f;
     }
 }

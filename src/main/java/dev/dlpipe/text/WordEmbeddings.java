@@ -39,7 +39,8 @@ public final class WordEmbeddings {
     public static Table word2vec(Dataset<Row> tokens, int size, int window, int iterations, long seed) {
         long start = System.nanoTime();
         Map<Integer, float[]> rows = new LinkedHashMap<>();
-        word2vecByToken(tokens, size, window, iterations, seed).forEach((id, v) -> rows.put(Integer.parseInt(id), v));
+        word2vecByToken(tokens, size, window, iterations, seed, 1)
+                .forEach((id, v) -> rows.put(Integer.parseInt(id), v));
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("source", "word2vec (Spark MLlib, skip-gram, training split)");
         report.put("tokens_with_vectors", rows.size());
@@ -47,31 +48,44 @@ public final class WordEmbeddings {
         return new Table(rows, report);
     }
 
-    /** MLlib's Word2Vec on a column {@code tokens} of string arrays: token to vector. */
+    /**
+     * MLlib's Word2Vec (skip-gram, hierarchical softmax, minimum count 1) on a column {@code tokens} of string
+     * arrays, trained in {@code partitions} partitions: token to vector.
+     */
     public static Map<String, float[]> word2vecByToken(Dataset<Row> tokens, int size, int window, int iterations,
-                                                       long seed) {
+                                                       long seed, int partitions) {
         Word2VecModel model = new Word2Vec().setInputCol("tokens").setVectorSize(size).setWindowSize(window)
-                .setMaxIter(iterations).setMinCount(1).setNumPartitions(1).setSeed(seed).fit(tokens);
+                .setMaxIter(iterations).setMinCount(1).setNumPartitions(partitions).setSeed(seed).fit(tokens);
         Map<String, float[]> out = new LinkedHashMap<>();
         for (Row r : model.getVectors().collectAsList()) {
-            double[] v = ((Vector) r.get(1)).toArray();
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
-            }
-            out.put(r.getString(0), f);
+            out.put(r.getString(0), toFloats(((Vector) r.get(1)).toArray()));
         }
         return out;
     }
 
+    /** A vector as float32, the embedding table's type. */
+    public static float[] toFloats(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return f;
+    }
+
+    /**
+     * The one check of {@code train.text.glove-file}, made by train's preflight (with the key's origin) and again
+     * when the file is read: set, and an existing file.
+     */
+    public static void requireGloveFile(String file, String origin) {
+        if (file.isEmpty() || !Fs.exists(file)) {
+            throw new UserError("config key 'train.text.glove-file'" + (origin == null ? "" : " (" + origin + ")")
+                    + ": " + (file.isEmpty() ? "empty, but train.text.embeddings is glove" : file + " does not exist"));
+        }
+    }
+
     /** Vectors from a GloVe text file (token, then {@code size} numbers, space-separated), for the vocabulary's tokens. */
     public static Table glove(String file, Vocabulary vocabulary, int size) {
-        if (file.isEmpty()) {
-            throw new UserError("train.text.embeddings is glove, but train.text.glove-file is empty");
-        }
-        if (!Fs.exists(file)) {
-            throw new UserError("train.text.glove-file " + file + " does not exist");
-        }
+        requireGloveFile(file, null);
         Map<Integer, float[]> rows = new LinkedHashMap<>();
         long lines = 0;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(Fs.open(file), StandardCharsets.UTF_8))) {

@@ -141,12 +141,8 @@ public final class TrainStage implements Stage {
             model.requireFits(new TensorSpec(1, 1, 1, TensorSpec.TABULAR_STATS, 0), "the table pack will write");
         }
         if (model.text() && "glove".equals(config.string("train.text.embeddings"))) {
-            String glove = config.string("train.text.glove-file");
-            if (glove.isEmpty() || !Fs.exists(glove)) {
-                throw new UserError("config key 'train.text.glove-file' (" + config.origin("train.text.glove-file")
-                        + "): " + (glove.isEmpty() ? "empty, but train.text.embeddings is glove"
-                        : glove + " does not exist"));
-            }
+            dev.dlpipe.text.WordEmbeddings.requireGloveFile(config.string("train.text.glove-file"),
+                    config.origin("train.text.glove-file"));
         }
     }
 

@@ -97,7 +97,7 @@ class TextModelsTest {
             rows.add(RowFactory.create(0.0, sentence.toArray(new String[0])));
         }
         Dataset<Row> tokens = TestSpark.session().createDataFrame(rows, PackedTokens.SCHEMA);
-        Map<String, float[]> vectors = WordEmbeddings.word2vecByToken(tokens, 16, 3, 3, 1);
+        Map<String, float[]> vectors = WordEmbeddings.word2vecByToken(tokens, 16, 3, 3, 1, 1);
         double synonyms = WordEmbeddings.cosine(vectors.get("excellent"), vectors.get("superb"));
         double unrelated = WordEmbeddings.cosine(vectors.get("excellent"), vectors.get("broken"));
         assertTrue(synonyms > unrelated + 0.2, "cos(excellent, superb) " + synonyms + " vs cos(excellent, broken) "
