@@ -76,6 +76,24 @@ dlpipe_ensure_built() {
   # 2-core VM, quickstart train in local[2]: 2,041 samples/s with the default, 4,124 with 1 (docs/benchmarks.md).
   # Executors on a cluster get the same through spark.executorEnv.OMP_NUM_THREADS (SparkSessions).
   export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+  dlpipe_openblas_coretype
+}
+
+# OpenBLAS (bundled with nd4j-native 1.0.0-M2) picks its matrix kernels by CPU model, and a model newer than the
+# library (Sapphire Rapids, for one) falls back to "Prescott": SSE3 kernels at a fraction of the speed. Name the
+# kernel family from the CPU's own flags instead, unless the caller set OPENBLAS_CORETYPE. Measured on the 2-core
+# Xeon VM: quickstart MLP fit 3,075 -> 4,395 samples/s (docs/benchmarks.md). Workers started by jobs/cluster.sh
+# source this file and get their own machine's answer; other clusters: set it in spark-env.sh.
+dlpipe_openblas_coretype() {
+  [ -z "${OPENBLAS_CORETYPE:-}" ] || return 0
+  [ -r /proc/cpuinfo ] && [ "$(uname -m)" = x86_64 ] || return 0
+  local flags
+  flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  if [[ $flags == *" avx512f "* && $flags == *" avx512bw "* && $flags == *" avx512vl "* && $flags == *" avx512dq "* ]]; then
+    export OPENBLAS_CORETYPE=SkylakeX
+  elif [[ $flags == *" avx2 "* && $flags == *" fma "* ]]; then
+    export OPENBLAS_CORETYPE=Haswell
+  fi
 }
 
 # spark-submit with our flags on the driver (client mode) and the executors. Replaces the shell, so the exit
