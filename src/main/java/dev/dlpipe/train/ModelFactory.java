@@ -233,7 +233,7 @@ public final class ModelFactory {
             case "nesterov": return new Nesterovs(s.learningRate(), 0.9);
             case "rmsprop": return new RmsProp(s.learningRate(), RmsProp.DEFAULT_RMSPROP_RMSDECAY, epsilon);
             case "adam":
-            case "adamw": return new Adam(s.learningRate(), Adam.DEFAULT_ADAM_BETA1_MEAN_DECAY,
+            case "adamw": return new OnePassAdam(s.learningRate(), Adam.DEFAULT_ADAM_BETA1_MEAN_DECAY,
                     Adam.DEFAULT_ADAM_BETA2_VAR_DECAY, epsilon);
             default: throw new IllegalArgumentException("unknown updater " + s.updater());
         }
