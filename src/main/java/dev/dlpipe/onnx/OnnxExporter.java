@@ -106,7 +106,11 @@ public final class OnnxExporter {
         OnnxGraph g = new OnnxGraph();
         String input = spec.tokenIds() ? TOKEN_INPUT : INPUT;
         g.input(input, spec.tokenIds() ? OnnxGraph.INT64 : OnnxGraph.FLOAT, -1, spec.featureSize());
-        Lowering lower = new Lowering(g, int8, int8 ? inputRanges : Map.of(), new java.util.HashSet<>());
+        Lowering lower = new Lowering(g, int8, int8 ? inputRanges : Map.of(), new java.util.HashSet<>(),
+                new java.util.HashSet<>());
+        if (spec.fromImages()) {
+            lower.nonNegative().add(input); // pixels in [0, 1] or [0, 255]
+        }
         String x = net.isGraph() ? lowerGraph(lower, net.graph()) : lowerLayers(lower, net.multiLayer(), input);
         g.node("Identity", List.of(x), OUTPUT);
         g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
@@ -158,7 +162,16 @@ public final class OnnxExporter {
      * Adds the ONNX nodes for one DL4J layer or vertex at a time. {@code sequences}: the tensors that are [N, C, L]
      * sequences (after an embedding), which global pooling reduces over L instead of H and W.
      */
-    private record Lowering(OnnxGraph g, boolean int8, Map<String, Float> inputRanges, java.util.Set<String> sequences) {
+    private record Lowering(OnnxGraph g, boolean int8, Map<String, Float> inputRanges, java.util.Set<String> sequences,
+                            java.util.Set<String> nonNegative) {
+
+        /** {@code out} holds no negative value when {@code in} holds none (pooling, reshapes, identity). */
+        String keepsSign(String in, String out) {
+            if (nonNegative.contains(in)) {
+                nonNegative.add(out);
+            }
+            return out;
+        }
 
         String preprocess(InputPreProcessor pre, String x, String layer) {
             if (pre == null || pre instanceof dev.dlpipe.model.TokenIdsToSequence) {
@@ -167,10 +180,11 @@ public final class OnnxExporter {
             if (pre instanceof FeedForwardToCnnPreProcessor p) {
                 String shape = g.int64s(g.name("shape"), new long[] {4},
                         new long[] {-1, p.getNumChannels(), p.getInputHeight(), p.getInputWidth()});
-                return g.node("Reshape", List.of(x, shape), g.name("nchw"));
+                return keepsSign(x, g.node("Reshape", List.of(x, shape), g.name("nchw")));
             }
             if (pre instanceof CnnToFeedForwardPreProcessor p && p.getFormat() == CNN2DFormat.NCHW) {
-                return g.node("Flatten", List.of(x), g.name("flat"), Attr.i("axis", 1)); // DL4J flattens C order too
+                // DL4J flattens C order too
+                return keepsSign(x, g.node("Flatten", List.of(x), g.name("flat"), Attr.i("axis", 1)));
             }
             throw new UserError("ONNX export: input preprocessor of layer " + layer + " (" + pre.getClass().getSimpleName()
                     + ") is not supported");
@@ -241,7 +255,7 @@ public final class OnnxExporter {
                 if (op.equals("AveragePool")) {
                     attrs.add(Attr.i("count_include_pad", s.isAvgPoolIncludePadInDivisor() ? 1 : 0));
                 }
-                return g.node(op, List.of(x), g.name(name + "_pool"), attrs.toArray(new Attr[0]));
+                return keepsSign(x, g.node(op, List.of(x), g.name(name + "_pool"), attrs.toArray(new Attr[0])));
             }
             if (conf instanceof GlobalPoolingLayer p && sequences.contains(x)) {
                 String op = switch (p.getPoolingType()) {
@@ -262,9 +276,9 @@ public final class OnnxExporter {
                     case AVG -> "GlobalAveragePool";
                     default -> throw unsupported(key, conf, "pooling type " + p.getPoolingType());
                 };
-                x = g.node(op, List.of(x), g.name(name + "_pool"));
-                return p.isCollapseDimensions() ? g.node("Flatten", List.of(x), g.name(name + "_flat"),
-                        Attr.i("axis", 1)) : x;
+                x = keepsSign(x, g.node(op, List.of(x), g.name(name + "_pool")));
+                return p.isCollapseDimensions() ? keepsSign(x, g.node("Flatten", List.of(x), g.name(name + "_flat"),
+                        Attr.i("axis", 1))) : x;
             }
             if (conf instanceof BatchNormalization bn) {
                 // no activation: DL4J's batch norm layer returns its normalized output and ignores the activation
@@ -399,12 +413,18 @@ public final class OnnxExporter {
                         Attr.i("axis", q.channelIsLastDim() ? 1 : 0));
             }
             Float range = q == null ? null : inputRanges.get(key);
-            float inScale = range == null || !(range > 0) ? 0f : range / 127f; // 0: the input stays float
+            boolean unsigned = nonNegative.contains(x);
+            // uint8 activations, the kind ONNX Runtime's integer kernels take on every x86 CPU (u8 x s8): zero point
+            // 0 over [0, range] for inputs that cannot be negative (after a ReLU, pixels), 128 over [-range, range]
+            // otherwise. A ReLU followed by a zero-point-0 QuantizeLinear is the pattern ONNX Runtime deletes
+            // (the clamp at 0 is the ReLU); with int8 zero point 0 it fused Gemm+ReLU into float FusedGemm first and
+            // ran two of the quickstart's three layers in float, dequantizing the weights on every call (ORT 1.30)
+            float inScale = range == null || !(range > 0) ? 0f : range / (unsigned ? 255f : 127f); // 0: stays float
             List<String> in = new ArrayList<>();
             String inScaleName = null;
             if (inScale > 0) {
                 inScaleName = g.floats(name + "_in_scale", new long[0], new float[] {inScale});
-                String zero = g.int8s(name + "_in_zero", new long[0], new byte[1]);
+                String zero = g.uint8s(name + "_in_zero", new long[0], new byte[] {(byte) (unsigned ? 0 : 128)});
                 String xq = g.node("QuantizeLinear", List.of(x, inScaleName, zero), g.name(name + "_in_q"));
                 x = g.node("DequantizeLinear", List.of(xq, inScaleName, zero), g.name(name + "_in_dq"));
             }
@@ -446,7 +466,9 @@ public final class OnnxExporter {
                 return x;
             }
             if (fn instanceof ActivationReLU) {
-                return g.node("Relu", List.of(x), g.name(name + "_relu"));
+                String out = g.node("Relu", List.of(x), g.name(name + "_relu"));
+                nonNegative.add(out);
+                return out;
             }
             if (fn instanceof ActivationLReLU l) {
                 return g.node("LeakyRelu", List.of(x), g.name(name + "_lrelu"), Attr.f("alpha", (float) l.getAlpha()));

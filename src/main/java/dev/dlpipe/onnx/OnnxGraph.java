@@ -16,6 +16,7 @@ public final class OnnxGraph {
 
     /** ONNX TensorProto.DataType values used here. */
     public static final int FLOAT = 1;
+    public static final int UINT8 = 2;
     public static final int INT8 = 3;
     public static final int INT32 = 6;
     public static final int INT64 = 7;
@@ -93,6 +94,10 @@ public final class OnnxGraph {
 
     public String int8s(String name, long[] dims, byte[] values) {
         return initializer(name, INT8, dims, values);
+    }
+
+    public String uint8s(String name, long[] dims, byte[] values) {
+        return initializer(name, UINT8, dims, values);
     }
 
     public String int32s(String name, long[] dims, int[] values) {

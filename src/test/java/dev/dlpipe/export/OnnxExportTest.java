@@ -87,6 +87,33 @@ class OnnxExportTest {
         checkWithPythonOnnx(dir);
     }
 
+    /**
+     * The calibrated int8 MLP must run as integer kernels in ONNX Runtime, not as float Gemm on weights dequantized
+     * every call: each dense layer one QGemm, no Relu left (the uint8 clamp at zero point 0 is the ReLU), no
+     * DequantizeLinear of weights. With images (non-negative pixels) and with signed inputs (a table's standardized
+     * columns, zero point 128). A layout check, not a timing: docs/benchmarks.md has the latencies.
+     */
+    @Test
+    void calibratedInt8MlpRunsAsIntegerKernels() throws Exception {
+        Nd4j.getRandom().setSeed(7);
+        for (TensorSpec spec : List.of(SPEC, new TensorSpec(1, 1, 30, TensorSpec.TABULAR_STATS, 3))) {
+            TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.model=mlp",
+                    "train.hidden-units=64")));
+            Network net = new Network(ModelFactory.create(s, spec));
+            INDArray sample = Nd4j.rand(DataType.FLOAT, 256, spec.featureSize());
+            if (!spec.fromImages()) {
+                sample.subi(0.5).muli(4); // standardized columns: both signs
+            }
+            byte[] full = OnnxExporter.export(net, spec, true, dev.dlpipe.compress.ActivationCalibration.inputRanges(
+                    net, sample), Map.of(), "test");
+            Map<String, Integer> ops = Ort.optimizedOperators(full);
+            assertEquals(Map.of("QuantizeLinear", 1, "QGemm", 3, "Softmax", 1), ops, spec.normalize() + ": " + ops);
+            INDArray x = spec.fromImages() ? Nd4j.rand(DataType.FLOAT, 64, spec.featureSize())
+                    : Nd4j.rand(DataType.FLOAT, 64, spec.featureSize()).subi(0.5).muli(4);
+            assertTopOneAgreement(net.output(x).toFloatMatrix(), Ort.run(full, x), spec.normalize() + " int8");
+        }
+    }
+
     @Test
     void aLayerTheExporterCannotMapIsNamed() {
         MultiLayerNetwork net = new MultiLayerNetwork(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().list()
