@@ -126,14 +126,21 @@ public final class CompressStage implements Stage {
         spec.writeTo(ctx.output());
         dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
 
+        // which ONNX file export should name for serving, from the latencies just measured on this machine
+        ServeChoice serve = int8 ? ServeChoice.of(Variant.of(variants, Variant.Kind.PRUNED).report(),
+                Variant.of(variants, Variant.Kind.INT8).report())
+                : new ServeChoice("fp32", "fp32", "fp32", "no int8 variant (compress.quantize is not int8)");
         Map<String, Object> report = new LinkedHashMap<>();
+        report.put("cpu", dev.dlpipe.core.CpuInfo.describe());
+        report.put("serve", serve.toMap());
         report.put("prune_sparsity_target", sparsity);
         report.put("prune_scope", perLayer ? "layer" : "global");
         report.put("finetune_epochs", finetuneEpochs);
         List<Map<String, Object>> reported = variants.stream().map(Variant::report).toList();
         report.put("variants", reported);
         Fs.writeString(ctx.out("compression-report.json"), Json.write(report));
-        Fs.writeString(ctx.out("compression-report.md"), table(reported));
+        Fs.writeString(ctx.out("compression-report.md"), table(reported) + serveParagraph(serve,
+                dev.dlpipe.core.CpuInfo.describe()));
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         Map<String, Object> first = Variant.of(variants, Variant.Kind.FP32).report();
@@ -149,6 +156,8 @@ public final class CompressStage implements Stage {
         metrics.put("size_ratio", ratio);
         metrics.put("fp32_test_accuracy", first.get("test_accuracy"));
         metrics.put("compressed_test_accuracy", last.get("test_accuracy"));
+        metrics.put("serve_variant", serve.serve());
+        metrics.put("serve_why", serve.why());
         return StageResult.of(Counts.notApplicable(), metrics, fp32Bytes + " -> " + compressedBytes + " bytes (" + ratio
                 + "x, " + last.get("variant") + "), test acc " + first.get("test_accuracy") + " -> "
                 + last.get("test_accuracy"));
@@ -326,6 +335,12 @@ public final class CompressStage implements Stage {
                 + " ONNX Runtime runs as integer QGemm (convolutions stay float there). The fp16 and one-shot variants"
                 + " have no ONNX form here.\n");
         return sb.toString();
+    }
+
+    private static String serveParagraph(ServeChoice serve, Map<String, Object> cpu) {
+        return String.format(Locale.ROOT, "%nServe: **%s** (one row at a time: %s; batches of %d: %s). %s. Measured on"
+                        + " %s, %s cores, flags %s.%n", serve.serve(), serve.singleRow(), Latency.BATCH, serve.batch(),
+                serve.why(), cpu.get("model"), cpu.get("cores"), cpu.get("flags"));
     }
 
     private static Object cell(Object value) {

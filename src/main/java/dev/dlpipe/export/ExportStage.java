@@ -106,6 +106,8 @@ public final class ExportStage implements Stage {
         manifest.put("class_names", classNames);
         manifest.put("preprocessing", preprocessing);
         manifest.put("files", files);
+        Map<String, Object> serve = serveSection(in, files);
+        manifest.put("serve", serve);
         manifest.put("source_model", Fs.relativeTo(Fs.parent(ctx.target()), source));
         manifest.put("network", Map.of("kind", net.isGraph() ? "ComputationGraph" : "MultiLayerNetwork",
                 "parameters", net.numParams(), "layers", net.layerNames().size()));
@@ -122,8 +124,38 @@ public final class ExportStage implements Stage {
         Map<String, Object> metrics = new LinkedHashMap<>();
         metrics.put("files", files);
         metrics.put("parameters", net.numParams());
+        metrics.put("serve_file", serve.get("file"));
         return StageResult.of(Counts.notApplicable(), metrics, String.join(", ", files.stream()
                 .map(f -> f.get("file") + " " + f.get("bytes") + " B").toList()));
+    }
+
+    /**
+     * The ONNX file to serve and why: compress's measured choice between FP32 and int8 on its machine (the
+     * compression report's "serve"), mapped to this directory's file names. Without a compress measurement, or
+     * without an int8 file, it is model.onnx.
+     */
+    static Map<String, Object> serveSection(String in, List<Map<String, Object>> files) {
+        boolean hasInt8 = files.stream().anyMatch(f -> "onnx-int8".equals(f.get("format")));
+        boolean hasFp32 = files.stream().anyMatch(f -> "onnx".equals(f.get("format")));
+        Map<String, Object> out = new LinkedHashMap<>();
+        String report = Fs.child(in, "compression-report.json");
+        Object measured = Fs.exists(report) ? Json.readMap(Fs.readString(report)).get("serve") : null;
+        if (!(measured instanceof Map<?, ?> choice) || !hasInt8 || !hasFp32) {
+            out.put("file", hasFp32 ? ONNX : hasInt8 ? ONNX_INT8 : MODEL);
+            out.put("why", !hasInt8 || !hasFp32 ? "the only ONNX file exported"
+                    : "no measurement from compress (compression-report.json) to choose int8 by");
+            return out;
+        }
+        java.util.function.Function<Object, String> file = v -> "int8".equals(v) ? ONNX_INT8 : ONNX;
+        out.put("file", file.apply(choice.get("serve")));
+        out.put("single_row", file.apply(choice.get("single_row")));
+        out.put("batch_256", file.apply(choice.get("batch_256")));
+        out.put("why", choice.get("why"));
+        Object cpu = Json.readMap(Fs.readString(report)).get("cpu");
+        if (cpu != null) {
+            out.put("measured_on", cpu);
+        }
+        return out;
     }
 
     /**

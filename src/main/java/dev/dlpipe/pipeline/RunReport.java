@@ -269,6 +269,9 @@ public final class RunReport {
                 + m.get("compressed_bytes") + " bytes (" + m.get("size_ratio") + "\u00d7 smaller), test accuracy "
                 + m.get("fp32_test_accuracy") + " \u2192 " + m.get("compressed_test_accuracy") + ". Details and per-layer"
                 + " sparsity: [compress/compression-report.md](compress/compression-report.md).");
+        if (m.get("serve_variant") != null) {
+            doc.paragraph("Variant to serve: **" + m.get("serve_variant") + "** (" + m.get("serve_why") + ").");
+        }
         List<List<String>> rows = new ArrayList<>();
         for (Object o : (List<?>) Json.readMap(Fs.readString(file)).get("variants")) {
             Map<?, ?> v = (Map<?, ?>) o;
