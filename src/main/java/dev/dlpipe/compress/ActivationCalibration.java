@@ -13,7 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Activation ranges for full int8: the largest absolute input each weight layer (dense, output, convolution) sees
- * on a calibration sample of training rows. A symmetric int8 scale is range / 127. Written by compress as
+ * on a calibration sample of training rows. Export turns each range into a uint8 scale (range / 255 above zero point 0 for inputs that cannot be negative, range / 127 around 128 for the rest). Written by compress as
  * {@code activation-ranges.json} and read by export, which puts QuantizeLinear/DequantizeLinear on those inputs.
  */
 public final class ActivationCalibration {
@@ -37,7 +37,7 @@ public final class ActivationCalibration {
 
     public static void write(String file, Map<String, Float> ranges, long rows) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("method", "max-abs over the calibration sample, symmetric int8 (scale = range / 127)");
+        m.put("method", "max-abs over the calibration sample; export: uint8, scale range / 255 (zero point 0) for non-negative inputs, range / 127 (zero point 128) otherwise");
         m.put("rows", rows);
         m.put("input_range_by_layer", ranges);
         Fs.writeString(file, Json.write(m));

@@ -98,7 +98,7 @@ public final class OnnxExporter {
 
     /**
      * {@code inputRanges} (layer name, as {@link Network} names layers, to calibrated max |input|): with int8, each
-     * of those layers' inputs also goes through QuantizeLinear/DequantizeLinear (symmetric int8, scale = range / 127),
+     * of those layers' inputs also goes through QuantizeLinear/DequantizeLinear (uint8: range / 255 with zero point 0 for inputs that cannot be negative, range / 127 around 128 otherwise),
      * so the whole layer can run in integer arithmetic. Without ranges, int8 covers the weights only.
      */
     public static byte[] export(Network net, TensorSpec spec, boolean int8, Map<String, Float> inputRanges,
@@ -386,7 +386,7 @@ public final class OnnxExporter {
         /**
          * The input, weight and bias of a Gemm or Conv. In FP32 all three are plain. In int8 the weight is int8 with
          * per-output-channel scales behind a DequantizeLinear. With a calibrated range the input also goes through
-         * QuantizeLinear/DequantizeLinear (symmetric, scale = range / 127), and the bias becomes int32 with scale
+         * QuantizeLinear/DequantizeLinear (uint8; see the comment in the body), and the bias becomes int32 with scale
          * input scale * weight scale, zero point 0: the layout ONNX Runtime fuses into one integer kernel (QGemm).
          * With a float bias it leaves the weights' DequantizeLinear in place and runs the layer in float.
          */
