@@ -46,6 +46,8 @@ public final class CompressStage implements Stage {
     public static final String PRUNED = "model-pruned.zip";
     public static final String INT8 = "model-int8.dlq";
     public static final String FP16 = "model-fp16.zip";
+    /** The structurally pruned (thinned) network; when present, export publishes it. */
+    public static final String THINNED = "model-thinned.zip";
 
     @Override
     public String name() {
@@ -87,11 +89,26 @@ public final class CompressStage implements Stage {
         variants.add(prunedVariant(Variant.Kind.PRUNED, finetuneEpochs > 0 ? "pruned, fine-tuned " + finetuneEpochs + " epochs" : "pruned",
                 pruned, ctx.out(PRUNED), accuracy(jsc, pruned, settings, testRefs), spec, OnnxForm.FP32));
 
+        double structured = ctx.config().number("compress.structured-sparsity");
+        Variant.Kind publishedKind = Variant.Kind.PRUNED;
+        if (structured > 0) {
+            // whole neurons out: a smaller dense network, the one export publishes (its point is speed)
+            Network thinned = thinGradually(ctx, jsc, original.copy(), settings, structured, finetuneEpochs);
+            Models.write(thinned, ctx.out(THINNED));
+            Variant v = variant(Variant.Kind.THINNED, "thinned (" + Math.round(structured * 100) + "% of hidden neurons"
+                    + " removed)" + (finetuneEpochs > 0 ? ", fine-tuned " + finetuneEpochs + " epochs" : ""), thinned,
+                    ctx.out(THINNED), accuracy(jsc, thinned, settings, testRefs), spec, OnnxForm.FP32);
+            v.report().put("hidden_widths", NeuronThinning.hiddenWidths(thinned));
+            variants.add(v);
+            pruned = thinned;
+            publishedKind = Variant.Kind.THINNED;
+        }
+
         if (ctx.config().bool("compress.fp16")) {
             // the lighter option: every parameter in half precision (a DL4J zip), no calibration needed
             Network half = pruned.withDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
             Models.write(half, ctx.out(FP16));
-            variants.add(variant(Variant.Kind.FP16, "pruned+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs), spec,
+            variants.add(variant(Variant.Kind.FP16, published(publishedKind) + "+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs), spec,
                     null));
         }
         if (int8) {
@@ -116,7 +133,7 @@ public final class CompressStage implements Stage {
                 ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, (int) sample.rows());
             }
             // DL4J runs the int8 file dequantized; the ONNX form is what export makes of the pruned model
-            variants.add(variant(Variant.Kind.INT8, "pruned+int8", dequantized, ctx.out(INT8),
+            variants.add(variant(Variant.Kind.INT8, published(publishedKind) + "+int8", dequantized, ctx.out(INT8),
                     accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(pruned, true, ranges)));
         }
         int distillEpochs = ctx.config().integer("compress.distill-epochs");
@@ -127,7 +144,7 @@ public final class CompressStage implements Stage {
         dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
 
         // which ONNX file export should name for serving, from the latencies just measured on this machine
-        ServeChoice serve = int8 ? ServeChoice.of(Variant.of(variants, Variant.Kind.PRUNED).report(),
+        ServeChoice serve = int8 ? ServeChoice.of(Variant.of(variants, publishedKind).report(),
                 Variant.of(variants, Variant.Kind.INT8).report())
                 : new ServeChoice("fp32", "fp32", "fp32", "no int8 variant (compress.quantize is not int8)");
         Map<String, Object> report = new LinkedHashMap<>();
@@ -146,7 +163,7 @@ public final class CompressStage implements Stage {
         Map<String, Object> first = Variant.of(variants, Variant.Kind.FP32).report();
         // the variant export publishes: int8 when quantizing, else the pruned model (students are reported only)
         Map<String, Object> last = (int8 ? Variant.of(variants, Variant.Kind.INT8)
-                : Variant.of(variants, Variant.Kind.PRUNED)).report();
+                : Variant.of(variants, publishedKind)).report();
         long fp32Bytes = ((Number) first.get("file_bytes")).longValue();
         long compressedBytes = ((Number) last.get("file_bytes")).longValue();
         double ratio = Evaluations.round((double) fp32Bytes / compressedBytes);
@@ -193,6 +210,41 @@ public final class CompressStage implements Stage {
             LOG.info("[compress] fine-tuning epoch {}/{}: sparsity {}, {}, ETA {}", e, epochs,
                     Evaluations.round(MagnitudePruner.weightSparsity(current.paramTable())), accuracy,
                     dev.dlpipe.core.Eta.of(e, epochs, start));
+        }
+        return current;
+    }
+
+    private static String published(Variant.Kind kind) {
+        return kind == Variant.Kind.THINNED ? "thinned" : "pruned";
+    }
+
+    /**
+     * Structured pruning on Spark: each epoch removes neurons along the same cubic ramp as magnitude pruning (so the
+     * network adapts between cuts), then fine-tunes one epoch with the parameter-averaging trainer. Without
+     * fine-tuning epochs it is one cut.
+     */
+    private static Network thinGradually(StageContext ctx, JavaSparkContext jsc, Network net, TrainSettings settings,
+                                         double target, int epochs) {
+        if (epochs == 0) {
+            return NeuronThinning.thin(net, target);
+        }
+        ShardIndex train = ShardIndex.of(Fs.child(ctx.input(1), Splits.TRAIN));
+        List<String> refs = train.minibatches(settings.batchSize());
+        ParquetMinibatchLoader loader = new ParquetMinibatchLoader(train.spec().numClasses());
+        double rate = ctx.config().number("compress.finetune-learning-rate");
+        List<Long> widths = NeuronThinning.hiddenWidths(net);
+        Network current = net;
+        long start = System.nanoTime();
+        for (int e = 1; e <= epochs; e++) {
+            // the fraction of the original widths gone after this epoch, as a fraction of what is left now
+            double goal = MagnitudePruner.gradualSparsity(target, e, epochs);
+            double before = 1 - (double) NeuronThinning.hiddenWidths(current).get(0) / widths.get(0);
+            current = NeuronThinning.thin(current, before >= 1 ? 0 : Math.max(0, (goal - before) / (1 - before)));
+            DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, current.model(), settings);
+            EpochLoop.fit(trainer, jsc, refs, loader, settings, EpochLoop.Purpose.FINE_TUNE, e, rate);
+            current = new Network(trainer.network());
+            LOG.info("[compress] thinning epoch {}/{}: hidden widths {} (of {}), ETA {}", e, epochs,
+                    NeuronThinning.hiddenWidths(current), widths, dev.dlpipe.core.Eta.of(e, epochs, start));
         }
         return current;
     }
@@ -280,7 +332,7 @@ public final class CompressStage implements Stage {
      * with its row in compression-report.json: the name, file, sizes, accuracy and latencies people read.
      */
     record Variant(Kind kind, Map<String, Object> report) {
-        enum Kind { FP32, PRUNED_ONE_SHOT, PRUNED, FP16, INT8, STUDENT_DISTILLED, STUDENT_HARD_LABELS }
+        enum Kind { FP32, PRUNED_ONE_SHOT, PRUNED, THINNED, FP16, INT8, STUDENT_DISTILLED, STUDENT_HARD_LABELS }
 
         static Variant of(List<Variant> variants, Kind kind) {
             return variants.stream().filter(v -> v.kind() == kind).findFirst().orElseThrow(
@@ -307,6 +359,7 @@ public final class CompressStage implements Stage {
         v.put("file", file.substring(file.lastIndexOf('/') + 1));
         v.put("file_bytes", Fs.size(file));
         v.put("test_accuracy", accuracy);
+        v.put("dense_macs_per_row", NeuronThinning.denseMacsPerRow(net));
         v.putAll(Latency.dl4j(net, spec.featureSize()));
         if (onnx != null) {
             byte[] model = OnnxExporter.export(onnx.source() == null ? net : onnx.source(), spec, onnx.int8(),
@@ -319,12 +372,13 @@ public final class CompressStage implements Stage {
     }
 
     private static String table(List<Map<String, Object>> variants) {
-        StringBuilder sb = new StringBuilder("| variant | parameters | non-zero | file | bytes | test accuracy |"
-                + " DL4J ms, 1 row | DL4J ms, 256 rows | ONNX bytes | ONNX Runtime ms, 1 row | ONNX Runtime ms, 256 rows |\n"
-                + "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        StringBuilder sb = new StringBuilder("| variant | parameters | non-zero | MACs per row | file | bytes |"
+                + " test accuracy | DL4J ms, 1 row | DL4J ms, 256 rows | ONNX bytes | ONNX Runtime ms, 1 row |"
+                + " ONNX Runtime ms, 256 rows |\n|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> v : variants) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    v.get("variant"), v.get("parameters"), v.get("nonzero_parameters"), v.get("file"),
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    v.get("variant"), v.get("parameters"), v.get("nonzero_parameters"),
+                    cell(v.get("dense_macs_per_row")), v.get("file"),
                     v.get("file_bytes"), v.get("test_accuracy"), v.get("latency_ms_1"), v.get("latency_ms_256"),
                     cell(v.get("onnx_bytes")), cell(v.get("onnxruntime_latency_ms_1")),
                     cell(v.get("onnxruntime_latency_ms_256"))));
@@ -333,7 +387,8 @@ public final class CompressStage implements Stage {
                 + " to float, so its DL4J latency is the float model's; the ONNX columns time the variant exported as"
                 + " export would write it: the int8 one with QDQ weights and calibrated activations, whose dense layers"
                 + " ONNX Runtime runs as integer QGemm (convolutions stay float there). The fp16 and one-shot variants"
-                + " have no ONNX form here.\n");
+                + " have no ONNX form here. MACs per row: the multiply-adds of the dense layers as dense kernels run"
+                + " them, so magnitude pruning's zeros still count; only thinning (structured pruning) lowers them.\n");
         return sb.toString();
     }
 

@@ -46,12 +46,11 @@ public final class ExportStage implements Stage {
     @Override
     public StageResult run(StageContext ctx) throws IOException {
         String in = ctx.input(0);
-        String source = Fs.exists(Fs.child(in, CompressStage.PRUNED)) ? Fs.child(in, CompressStage.PRUNED)
-                : Fs.child(in, TrainStage.MODEL);
-        if (!Fs.exists(source)) {
-            throw new UserError(in + ": has neither " + CompressStage.PRUNED + " nor " + TrainStage.MODEL
-                    + " (expected a train or compress output)");
-        }
+        // compress's published network: the thinned one when structured pruning ran, else the magnitude-pruned one
+        String source = java.util.stream.Stream.of(CompressStage.THINNED, CompressStage.PRUNED, TrainStage.MODEL)
+                .map(f -> Fs.child(in, f)).filter(Fs::exists).findFirst().orElseThrow(() -> new UserError(in
+                        + ": has none of " + CompressStage.THINNED + ", " + CompressStage.PRUNED + ", "
+                        + TrainStage.MODEL + " (expected a train or compress output)"));
         Network net = Models.read(source); // also proves the zip loads
         TensorSpec spec = TensorSpec.readFrom(in);
         List<String> formats = ctx.config().list("export.formats");
