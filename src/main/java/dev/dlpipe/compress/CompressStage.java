@@ -267,7 +267,7 @@ public final class CompressStage implements Stage {
                     + " compress.student-hidden-units / student-hidden-layers for a smaller model", studentParams,
                     teacher.numParams());
         }
-        DistillationLoader soft = new DistillationLoader(Models.bytes(teacher), spec.numClasses(),
+        DistillationLoader soft = new DistillationLoader(Models.compact(teacher), spec.numClasses(),
                 ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
         List<Variant> out = new ArrayList<>();
         for (boolean distilled : new boolean[] {true, false}) {

@@ -42,7 +42,7 @@ public final class DistillationLoader implements DataSetLoader {
                 TEACHERS.clear(); // one teacher per JVM at a time: a long-lived executor must not collect them
             }
         }
-        return TEACHERS.computeIfAbsent(id, k -> Models.fromBytes(teacher, "the teacher model"));
+        return TEACHERS.computeIfAbsent(id, k -> Models.fromCompact(teacher));
     }
 
     @Override

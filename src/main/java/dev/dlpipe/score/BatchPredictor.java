@@ -54,7 +54,7 @@ final class BatchPredictor {
 
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
-            BatchPredictor predictor = new BatchPredictor(Models.fromBytes(model.value(), "the broadcast model"), batch,
+            BatchPredictor predictor = new BatchPredictor(Models.fromCompact(model.value()), batch,
                     classNames);
             while (input.hasNext()) {
                 score(input.next(), predictor);

@@ -108,7 +108,7 @@ public final class ScoreStage implements Stage {
         Network net = Models.read(ExportStage.verifiedModel(ctx.input(0)));
         TensorSpec modelSpec = TensorSpec.readFrom(ctx.input(0));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
-        Broadcast<byte[]> model = jsc.broadcast(Models.bytes(net));
+        Broadcast<byte[]> model = jsc.broadcast(Models.compact(net));
         int batch = ctx.config().integer("score.batch-size");
         long in;
         Map<String, Long> quarantined = Map.of();
@@ -220,7 +220,7 @@ public final class ScoreStage implements Stage {
         @Override
         public Iterator<Row> call(String task) {
             if (net == null) {
-                net = Models.fromBytes(model.value(), "the broadcast model");
+                net = Models.fromCompact(model.value());
             }
             String[] parts = task.split(",", 3);
             int group = Integer.parseInt(parts[0]);

@@ -5,7 +5,6 @@ import dev.dlpipe.model.Network;
 import dev.dlpipe.load.PathSource;
 import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -68,13 +67,7 @@ public final class ExecutorEvaluation {
 
     public static Result run(JavaSparkContext jsc, Network net, JavaRDD<String> minibatches, DataSetLoader loader,
                              IEvaluation... evaluations) {
-        byte[] zip;
-        try {
-            zip = Models.bytes(net);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serialize the model for evaluation", e);
-        }
-        Broadcast<byte[]> model = jsc.broadcast(zip);
+        Broadcast<byte[]> model = jsc.broadcast(Models.compact(net));
         try {
             return minibatches.mapPartitions((Iterator<String> paths) -> List.of(evaluate(model.value(), paths, loader,
                     evaluations)).iterator()).reduce(ExecutorEvaluation::merge);
@@ -86,7 +79,7 @@ public final class ExecutorEvaluation {
     /** One partition, on the task thread: load, predict, count; an exception here fails the task. */
     static Result evaluate(byte[] zip, Iterator<String> paths, DataSetLoader loader, IEvaluation[] evaluations)
             throws IOException {
-        Network net = Models.fromBytes(zip, "the broadcast model");
+        Network net = Models.fromCompact(zip);
         double lossSum = 0;
         long rows = 0;
         while (paths.hasNext()) {

@@ -34,6 +34,25 @@ class NetworkTest {
         return new Network(ModelFactory.create(s, SPEC));
     }
 
+    /** What executors load per task: the same network, bit for bit, for layer stacks, graphs and half precision. */
+    @Test
+    void compactBytesRoundTripExactly() {
+        Nd4j.getRandom().setSeed(11);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, SPEC.featureSize());
+        for (String name : List.of("mlp", "resnet")) {
+            Network net = model(name);
+            Network back = dev.dlpipe.model.Models.fromCompact(dev.dlpipe.model.Models.compact(net));
+            assertEquals(net.isGraph(), back.isGraph(), name);
+            assertEquals(net.model().params(), back.model().params(), name);
+            assertEquals(net.output(x), back.output(x), name);
+        }
+        Network half = model("mlp").withDataType(DataType.HALF);
+        Network back = dev.dlpipe.model.Models.fromCompact(dev.dlpipe.model.Models.compact(half));
+        assertEquals(DataType.HALF, back.model().params().dataType());
+        assertEquals(half.model().params(), back.model().params(), "half values survive the float32 block");
+        assertThrows(IllegalArgumentException.class, () -> dev.dlpipe.model.Models.fromCompact(new byte[] {1, 2, 3, 4}));
+    }
+
     @Test
     void int8FilesRoundTripMultiLayerNetworksAndGraphs() throws Exception {
         Nd4j.getRandom().setSeed(7);
