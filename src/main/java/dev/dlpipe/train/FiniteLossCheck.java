@@ -23,8 +23,8 @@ public final class FiniteLossCheck implements TrainingHook {
     /** The check itself, for any model that has just fitted a minibatch of {@code rows} rows. */
     static void check(double loss, int epoch, long step, long rows) {
         if (!Double.isFinite(loss)) {
-            throw new UserError("training diverged: the loss became " + loss + " in epoch " + epoch + " at a worker's"
-                    + " minibatch " + step + " (" + rows + " rows); lower train.learning-rate, or look for extreme or"
+            throw new UserError("training diverged: the loss became " + loss + " in epoch " + epoch + " at training"
+                    + " step " + step + " (" + rows + " rows); lower train.learning-rate, or look for extreme or"
                     + " non-finite values in the training data");
         }
     }
@@ -35,7 +35,18 @@ public final class FiniteLossCheck implements TrainingHook {
 
     @Override
     public void postUpdate(DataSet minibatch, Model model) {
-        check(model.score(), epoch, ++steps, minibatch.numExamples());
+        check(model.score(), epoch, step(model), minibatch.numExamples());
+    }
+
+    /** The model's own update count (the run's step, the same on every worker), else this hook's count. */
+    private long step(Model model) {
+        if (model instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork m) {
+            return m.getLayerWiseConfigurations().getIterationCount();
+        }
+        if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph g) {
+            return g.getConfiguration().getIterationCount();
+        }
+        return ++steps;
     }
 
     @Override
@@ -44,6 +55,6 @@ public final class FiniteLossCheck implements TrainingHook {
 
     @Override
     public void postUpdate(MultiDataSet minibatch, Model model) {
-        check(model.score(), epoch, ++steps, minibatch.getFeatures(0).size(0));
+        check(model.score(), epoch, step(model), minibatch.getFeatures(0).size(0));
     }
 }

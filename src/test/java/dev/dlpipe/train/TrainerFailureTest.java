@@ -110,7 +110,7 @@ class TrainerFailureTest {
         dev.dlpipe.UserError user = dev.dlpipe.cli.Main.userError(e);
         assertNotNull(user, "a user error the CLI prints in one line: " + e);
         assertTrue(user.getMessage().startsWith("training diverged: the loss became ") && user.getMessage()
-                .contains(" in epoch 3 at a worker's minibatch 1 (8 rows)"), user.getMessage());
+                .contains(" in epoch 3 at training step 1 (8 rows)"), user.getMessage());
     }
 
     @Test
