@@ -145,8 +145,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("train.batch-size", INT, 1, 65_536, "minibatch size per worker"));
         add(ConfigKey.range("train.workers", INT, 1, 4096, "parallel training workers (Spark tasks)"));
         add(ConfigKey.range("train.averaging-frequency", INT, 1, 10_000, "minibatches each worker fits between averagings"));
-        add(ConfigKey.range("train.prefetch", INT, 0, 64, "minibatches each worker loads ahead on DL4J's prefetch thread"
-                + " (0 = on the task thread: a loader error then fails the task instead of hanging it)"));
+        add(ConfigKey.range("train.prefetch", INT, 0, 64, "minibatches each worker loads ahead on a second thread"
+                + " (0 = on the task thread); a loader error fails the task either way"));
         add(ConfigKey.oneOf("train.updater", "optimizer", "sgd", "nesterov", "adam", "adamw", "rmsprop"));
         add(ConfigKey.range("train.learning-rate", DOUBLE, 1e-9, 10, "base learning rate"));
         add(ConfigKey.range("train.l2", DOUBLE, 0, 1, "L2 weight decay"));

@@ -83,7 +83,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         Network driver = new Network(network);
         Broadcast<byte[]> conf = jsc.broadcast(Models.compact(driver)); // configuration (and first parameters)
         // loader and hooks once per epoch: each executor then keeps one instance (and its caches) for all rounds
-        Broadcast<Work> work = jsc.broadcast(new Work(loader, hooks(epoch)));
+        Broadcast<Work> work = jsc.broadcast(new Work(loader, hooks(epoch), settings.prefetch()));
         try {
             int perRound = workers * frequency;
             for (int start = 0; start < order.size(); start += perRound) {
@@ -120,10 +120,16 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     static final class Work implements Serializable {
         private final DataSetLoader loader;
         private final List<TrainingHook> hooks;
+        private final int prefetch;
 
-        Work(DataSetLoader loader, List<TrainingHook> hooks) {
+        Work(DataSetLoader loader, List<TrainingHook> hooks, int prefetch) {
             this.loader = loader;
             this.hooks = new ArrayList<>(hooks);
+            this.prefetch = prefetch;
+        }
+
+        int prefetch() {
+            return prefetch;
         }
 
         DataSetLoader loader() {
@@ -342,22 +348,84 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                 }
             }
             long steps = 0;
-            for (String path : minibatches) {
-                DataSet ds = loader.load(new PathSource(path));
-                for (TrainingHook h : hooks) {
-                    h.preUpdate(ds, m);
+            Minibatches batches = new Minibatches(loader, minibatches, work.prefetch());
+            try {
+                for (int i = 0; i < minibatches.size(); i++) {
+                    steps += fitOne(net, m, batches.next(), hooks);
                 }
-                if (net.isGraph()) {
-                    net.graph().fit(ds);
-                } else {
-                    net.multiLayer().fit(ds);
-                }
-                for (TrainingHook h : hooks) {
-                    h.postUpdate(ds, m);
-                }
-                steps++;
+            } finally {
+                batches.close();
             }
             return new Result(worker, floats(m.params()), floats(updaterState(m)), steps);
+        }
+
+        /** One update: the hooks before, the fit, the hooks after; returns 1 (a step). */
+        private static int fitOne(Network net, Model m, DataSet ds, List<TrainingHook> hooks) {
+            for (TrainingHook h : hooks) {
+                h.preUpdate(ds, m);
+            }
+            if (net.isGraph()) {
+                net.graph().fit(ds);
+            } else {
+                net.multiLayer().fit(ds);
+            }
+            for (TrainingHook h : hooks) {
+                h.postUpdate(ds, m);
+            }
+            return 1;
+        }
+    }
+
+    /**
+     * A worker's minibatches in order, loaded on the task thread ({@code prefetch} 0) or up to {@code prefetch}
+     * ahead on a second thread. A load that fails fails the task with its own exception: DL4J's prefetch thread
+     * left the task waiting for ever instead (TrainerFailureTest).
+     */
+    static final class Minibatches implements AutoCloseable {
+        private final DataSetLoader loader;
+        private final List<String> paths;
+        private final java.util.concurrent.ExecutorService ahead;
+        private final java.util.ArrayDeque<java.util.concurrent.Future<DataSet>> queue = new java.util.ArrayDeque<>();
+        private int next;
+
+        Minibatches(DataSetLoader loader, List<String> paths, int prefetch) {
+            this.loader = loader;
+            this.paths = paths;
+            this.ahead = prefetch <= 0 ? null : java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "dlpipe-minibatch-prefetch");
+                t.setDaemon(true);
+                return t;
+            });
+            for (int i = 0; ahead != null && i < prefetch && next < paths.size(); i++) {
+                submit();
+            }
+        }
+
+        private void submit() {
+            String path = paths.get(next++);
+            queue.add(ahead.submit(() -> loader.load(new PathSource(path))));
+        }
+
+        DataSet next() throws Exception {
+            if (ahead == null) {
+                return loader.load(new PathSource(paths.get(next++)));
+            }
+            java.util.concurrent.Future<DataSet> f = queue.poll();
+            if (next < paths.size()) {
+                submit();
+            }
+            try {
+                return f.get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw e.getCause() instanceof Exception c ? c : e;
+            }
+        }
+
+        @Override
+        public void close() {
+            if (ahead != null) {
+                ahead.shutdownNow();
+            }
         }
     }
 

@@ -36,9 +36,17 @@ class TrainerFailureTest {
 
     @Test
     void aLoaderErrorFailsTheEpochWithItsMessage() throws Exception {
+        assertEquals(0, TrainSettings.from(ConfigLoader.load(List.of(), List.of())).prefetch(),
+                "the default loads on the task thread");
+        for (String prefetch : List.of("0", "2")) { // on the task thread, and ahead on a second thread
+            aLoaderErrorFailsTheEpoch(prefetch);
+        }
+    }
+
+    private void aLoaderErrorFailsTheEpoch(String prefetch) throws Exception {
         TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=8",
-                "train.hidden-layers=1", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2")));
-        assertEquals(0, s.prefetch(), "the default loads on the task thread");
+                "train.hidden-layers=1", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2",
+                "train.prefetch=" + prefetch)));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
         DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
                 ModelFactory.create(s, new TensorSpec(1, 4, 4, "unit", 3)), s);
@@ -55,7 +63,7 @@ class TrainerFailureTest {
             messages.append(t.getMessage()).append('\n');
             t = t.getCause();
         }
-        assertTrue(messages.toString().contains("corrupt or truncated"), messages.toString());
+        assertTrue(messages.toString().contains("corrupt or truncated"), "prefetch " + prefetch + ": " + messages);
     }
 
     /**
