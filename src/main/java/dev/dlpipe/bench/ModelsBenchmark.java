@@ -172,30 +172,14 @@ public final class ModelsBenchmark {
     }
 
     /** docs/peers/sklearn_csv.py's JSON, or {"not_run": why}. */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> sklearn(String csv, String label, String split, List<String> drop) {
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/python3", "docs/peers/sklearn_csv.py",
-                dev.dlpipe.LocalPaths.stripFileScheme(csv), label, split.startsWith("column:") ? split
-                        : dev.dlpipe.LocalPaths.stripFileScheme(split)));
+        List<String> args = new ArrayList<>(List.of(dev.dlpipe.LocalPaths.stripFileScheme(csv), label,
+                split.startsWith("column:") ? split : dev.dlpipe.LocalPaths.stripFileScheme(split)));
         if (!drop.isEmpty()) {
-            cmd.add("--drop");
-            cmd.addAll(drop);
+            args.add("--drop");
+            args.addAll(drop);
         }
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-            String stdout = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            String stderr = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            if (p.waitFor() != 0) {
-                return Map.of("not_run", "python3 docs/peers/sklearn_csv.py failed (apt-get install python3-sklearn): "
-                        + stderr.lines().reduce((a, b) -> b).orElse(""));
-            }
-            return dev.dlpipe.core.Json.readMap(stdout.lines().reduce((a, b) -> b).orElse("{}"));
-        } catch (IOException e) {
-            return Map.of("not_run", "no /usr/bin/python3: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Map.of("not_run", "interrupted");
-        }
+        return PythonPeer.run(PythonPeer.DEBIAN, "docs/peers/sklearn_csv.py", args, "apt-get install python3-sklearn");
     }
 
     private static Config config(String pipeline, String runDir, List<String> overrides, String... more) {

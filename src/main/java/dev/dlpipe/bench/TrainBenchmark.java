@@ -73,11 +73,26 @@ public final class TrainBenchmark {
                 }
             }
         }
+        List<Map<String, Object>> peers = torchPeers(s, pack);
         double base = (double) results.get(0).get("samples_per_second");
-        for (Map<String, Object> r : results) {
-            r.put("vs_single_jvm", Math.round((double) r.get("samples_per_second") / base * 100) / 100.0);
-            System.out.printf(Locale.ROOT, "%-55s %10.0f samples/s  %5.2fx  test accuracy %.4f%n", r.get("route"),
-                    r.get("samples_per_second"), r.get("vs_single_jvm"), r.get("test_accuracy"));
+        Map<String, Object> torch = peers.stream().filter(p -> !p.containsKey("not_run"))
+                .reduce((a, b) -> b).orElse(null); // the last: as many threads as cores
+        double torchRate = torch == null ? Double.NaN : ((Number) torch.get("samples_per_second")).doubleValue();
+        System.out.printf(Locale.ROOT, "%n%-72s %12s %9s %11s %9s%n", "route", "samples/s", "x single", "x PyTorch",
+                "test acc");
+        List<Map<String, Object>> all = new ArrayList<>(peers);
+        all.addAll(results);
+        for (Map<String, Object> r : all) {
+            if (r.containsKey("not_run")) {
+                System.out.println("PyTorch peer not run: " + r.get("not_run"));
+                continue;
+            }
+            double rate = ((Number) r.get("samples_per_second")).doubleValue();
+            r.put("vs_single_jvm", Math.round(rate / base * 100) / 100.0);
+            r.put("vs_pytorch", Double.isNaN(torchRate) ? null : Math.round(rate / torchRate * 100) / 100.0);
+            System.out.printf(Locale.ROOT, "%-72s %12.0f %8.2fx %10sx %9.4f%n", r.get("route"), rate,
+                    r.get("vs_single_jvm"), r.get("vs_pytorch") == null ? "-" : r.get("vs_pytorch"),
+                    ((Number) r.get("test_accuracy")).doubleValue());
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("pack", pack);
@@ -86,12 +101,41 @@ public final class TrainBenchmark {
         out.put("batch", s.batchSize());
         out.put("workers", s.workers());
         out.put("spark_master", master);
+        out.put("peers", peers);
         out.put("results", results);
+        return out;
+    }
+
+    /**
+     * docs/peers/torch_mlp.py on the same pack, model, batch, optimizer, seed and epochs, with one thread and with
+     * as many as there are cores; {"not_run": why} where torch is not importable or the model is not the MLP.
+     */
+    static List<Map<String, Object>> torchPeers(TrainSettings s, String pack) {
+        if (!"mlp".equals(s.model())) {
+            return List.of(Map.of("not_run", "the PyTorch peer builds the mlp model only (train.model=" + s.model() + ")"));
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        for (int threads : cores > 1 ? new int[] {1, cores} : new int[] {1}) {
+            Map<String, Object> r = PythonPeer.run(PythonPeer.pip(), "docs/peers/torch_mlp.py", List.of("--pack",
+                    dev.dlpipe.LocalPaths.stripFileScheme(pack), "--epochs", String.valueOf(s.epochs()), "--batch",
+                    String.valueOf(s.batchSize()), "--hidden-units", String.valueOf(s.hiddenUnits()),
+                    "--hidden-layers", String.valueOf(s.hiddenLayers()), "--learning-rate",
+                    String.valueOf(s.learningRate()), "--l2", String.valueOf(s.l2()), "--threads",
+                    String.valueOf(threads), "--seed", String.valueOf(s.seed())),
+                    "pip install torch pyarrow, and point DLPIPE_PEER_PYTHON at that python");
+            out.add(new LinkedHashMap<>(r));
+            if (r.containsKey("not_run")) {
+                break;
+            }
+        }
         return out;
     }
 
     private static Map<String, Object> single(TrainSettings s, TensorSpec spec, ShardIndex train, ShardIndex test) {
         org.deeplearning4j.nn.api.Model model = ModelFactory.create(s, spec);
+        // what the product's trainer does on every worker (a hook there): clear subnormal values now and then
+        ((org.deeplearning4j.nn.api.Model) model).addListeners(dev.dlpipe.train.SubnormalFlush.listener());
         EpochIterator it = new EpochIterator(new ParquetBlocks(train),
                 new BatchPolicy(s.batchSize(), true, s.seed(), 4096, false, 2).withReusedBuffers());
         List<Double> seconds = new ArrayList<>();

@@ -132,13 +132,15 @@ public final class BenchCommand {
                 description = "averaging frequencies to run (default ${DEFAULT-VALUE})")
         int[] frequencies;
 
-        @Option(names = "--standalone", negatable = true, defaultValue = "true",
-                description = "also start a 2-worker standalone cluster (jobs/cluster.sh) and run the frequencies there")
-        boolean standalone;
+        // a plain flag: picocli's negatable option with default true read --no-standalone as "the default" and
+        // started the cluster anyway
+        @Option(names = "--no-standalone",
+                description = "skip the 2-worker standalone cluster (jobs/cluster.sh) that otherwise runs the frequencies too")
+        boolean noStandalone;
 
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
-            return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, standalone);
+            return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, !noStandalone);
         }
     }
 
