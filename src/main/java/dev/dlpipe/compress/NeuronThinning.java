@@ -3,76 +3,101 @@ package dev.dlpipe.compress;
 import dev.dlpipe.UserError;
 import dev.dlpipe.model.Network;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * Structured pruning: whole hidden neurons removed from dense layers, giving a smaller dense network ("thinning")
- * rather than zeros inside the same shapes. Unstructured sparsity leaves every matrix its size, so dense kernels
- * (ONNX Runtime's among them) run no faster; a network with fewer neurons does less arithmetic on any runtime.
+ * Structured pruning: whole hidden neurons (dense layers) and whole channels (convolutions) removed, giving a
+ * smaller dense network ("thinning") rather than zeros inside the same shapes. Unstructured sparsity leaves every
+ * matrix its size, so dense kernels (ONNX Runtime's among them) run no faster; fewer neurons and channels mean less
+ * arithmetic on any runtime.
  *
- * <p>A hidden dense layer is one whose output feeds the next dense or output layer directly (activation and
- * dropout layers between carry no parameters). Neuron j of such a layer is scored by ||W_in[:, j]|| *
- * ||W_out[j, :]||: what flows into it times what it passes on (an unused input or a silenced output both make it
- * cheap to remove), and the lowest-scored are dropped; the layer's bias entries and the next layer's input rows go
- * with them. Other layers (embeddings, convolutions, pooling) are kept as they are: a text model's dense head thins,
- * a CNN's convolutions do not. Plain functions over the network's parameters, no Spark.
+ * <p>A layer thins when its units feed the next layer with parameters directly: a dense layer into a dense or output
+ * layer, a convolution into a convolution, or a convolution into a dense layer through DL4J's flattening (each
+ * channel is then a block of H*W inputs there). Between them only layers that keep channels apart may sit (pooling,
+ * activation, dropout). Unit j is scored by ||what flows into it|| * ||what it passes on|| (its filter or weight
+ * column, and the next layer's weights that read it): an unused input or a silenced output both make it cheap to
+ * remove. The lowest-scored go with their biases and the next layer's weights that read them. Embeddings, batch
+ * normalization, graphs: kept as they are or refused by name. Plain functions over parameters, no Spark.
  */
 public final class NeuronThinning {
 
     private NeuronThinning() {
     }
 
+    /** How a thinnable layer's successor reads its units. */
+    enum Reads { DENSE_ROWS, CONV_INPUT_CHANNELS, FLATTENED_CHANNELS }
+
+    /** Layer {@code layer} thins; {@code next} reads its units as {@code reads} ({@code block} inputs per unit). */
+    record Pair(int layer, boolean conv, int next, Reads reads, long block) {
+    }
+
     /**
-     * A new network with {@code fraction} of the neurons of every hidden dense layer removed (at least one kept),
-     * the rest of its parameters copied. Refuses a ComputationGraph or a network without a hidden dense layer.
+     * A new network with {@code fraction} of the units of every thinnable layer removed (at least one kept), the
+     * rest of its parameters copied. Refuses a ComputationGraph or a network with nothing to thin.
      */
     public static Network thin(Network net, double fraction) {
         if (net.isGraph()) {
-            throw new UserError("compress.structured-sparsity: structured pruning works on layer stacks (mlp, lenet's"
-                    + " dense head, text-mean, text-cnn); this model is a ComputationGraph (resnet)");
+            throw new UserError("compress.structured-sparsity: structured pruning works on layer stacks (mlp, lenet,"
+                    + " text-mean, text-cnn's dense head); this model is a ComputationGraph (resnet)");
         }
         MultiLayerNetwork old = net.multiLayer();
-        List<int[]> hidden = hiddenDenseLayers(old); // [layer, next layer with parameters]
-        if (hidden.isEmpty()) {
-            throw new UserError("compress.structured-sparsity: the model has no hidden dense layer to thin");
+        List<Pair> pairs = thinnable(old);
+        if (pairs.isEmpty()) {
+            throw new UserError("compress.structured-sparsity: the model has no hidden dense layer or convolution"
+                    + " to thin");
         }
         MultiLayerConfiguration conf = old.getLayerWiseConfigurations().clone();
-        List<int[]> kept = new ArrayList<>();
-        for (int[] pair : hidden) {
-            INDArray w = old.getLayer(pair[0]).getParam("W");
-            INDArray next = old.getLayer(pair[1]).getParam("W");
-            int n = (int) w.columns();
-            int keep = Math.max(1, (int) Math.round(n * (1 - fraction)));
-            int[] chosen = strongest(w.norm2(0), next.norm2(1), keep);
+        List<long[]> kept = new ArrayList<>();
+        for (Pair p : pairs) {
+            INDArray w = old.getLayer(p.layer()).getParam("W");
+            INDArray next = old.getLayer(p.next()).getParam("W");
+            int units = (int) (p.conv() ? w.size(0) : w.columns());
+            int keep = Math.max(1, (int) Math.round(units * (1 - fraction)));
+            long[] chosen = LongStream.of(strongest(incomingNorms(w, p.conv()), outgoingNorms(next, p, units), keep))
+                    .toArray();
             kept.add(chosen);
-            ((FeedForwardLayer) conf.getConf(pair[0]).getLayer()).setNOut(keep);
-            ((FeedForwardLayer) conf.getConf(pair[1]).getLayer()).setNIn(keep);
+            ((FeedForwardLayer) conf.getConf(p.layer()).getLayer()).setNOut(keep);
+            ((FeedForwardLayer) conf.getConf(p.next()).getLayer()).setNIn(keep * p.block());
+            InputPreProcessor pre = conf.getInputPreProcess(p.next());
+            if (p.reads() == Reads.FLATTENED_CHANNELS) {
+                ((CnnToFeedForwardPreProcessor) pre).setNumChannels(keep);
+            }
         }
         MultiLayerNetwork thin = new MultiLayerNetwork(conf);
         thin.init();
-        // copy every parameter, slicing the thinned layers' columns and their successors' rows
         for (int i = 0; i < old.getnLayers(); i++) {
             for (var e : old.getLayer(i).paramTable().entrySet()) {
                 INDArray p = e.getValue();
-                for (int h = 0; h < hidden.size(); h++) {
-                    long[] idx = Arrays.stream(kept.get(h)).asLongStream().toArray();
-                    if (hidden.get(h)[0] == i) { // W [in, out] and b [1, out]: keep columns
-                        p = p.get(NDArrayIndex.all(), NDArrayIndex.indices(idx));
+                for (int k = 0; k < pairs.size(); k++) {
+                    Pair pair = pairs.get(k);
+                    if (pair.layer() == i) { // its own units: W columns (dense) or filters (conv), and the bias
+                        p = e.getKey().equals("W") && pair.conv() ? select(p, 0, kept.get(k)) : select(p, 1, kept.get(k));
                     }
-                    if (hidden.get(h)[1] == i && e.getKey().equals("W")) { // the next layer's W [in, out]: rows
-                        p = p.get(NDArrayIndex.indices(idx), NDArrayIndex.all());
+                    if (pair.next() == i && e.getKey().equals("W")) { // the successor's weights that read them
+                        p = switch (pair.reads()) {
+                            case DENSE_ROWS -> select(p, 0, kept.get(k));
+                            case CONV_INPUT_CHANNELS -> select(p, 1, kept.get(k));
+                            case FLATTENED_CHANNELS -> select(p, 0, blocks(kept.get(k), pair.block()));
+                        };
                     }
                 }
                 thin.getLayer(i).setParam(e.getKey(), p.dup());
@@ -93,52 +118,105 @@ public final class NeuronThinning {
             if (conf instanceof DenseLayer || conf instanceof OutputLayer) {
                 FeedForwardLayer f = (FeedForwardLayer) conf;
                 macs += f.getNIn() * f.getNOut();
-            } else if (conf instanceof ConvolutionLayer || !m.getLayer(i).paramTable().isEmpty()) {
+            } else if (!m.getLayer(i).paramTable().isEmpty()) {
                 return null; // convolutions' cost depends on feature map sizes: not counted here
             }
         }
         return macs;
     }
 
-    /** Pairs [hidden dense layer, the next layer with parameters], where that next layer is dense or output. */
-    static List<int[]> hiddenDenseLayers(MultiLayerNetwork net) {
-        List<int[]> out = new ArrayList<>();
+    /** Units (neurons or channels) per thinnable layer, for logs and reports. */
+    public static List<Long> hiddenWidths(Network net) {
+        if (net.isGraph()) {
+            return List.of();
+        }
+        MultiLayerConfiguration conf = net.multiLayer().getLayerWiseConfigurations();
+        return thinnable(net.multiLayer()).stream()
+                .map(p -> ((FeedForwardLayer) conf.getConf(p.layer()).getLayer()).getNOut()).toList();
+    }
+
+    static List<Pair> thinnable(MultiLayerNetwork net) {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        List<Pair> out = new ArrayList<>();
         int n = net.getnLayers();
         for (int i = 0; i < n; i++) {
-            if (!(net.getLayerWiseConfigurations().getConf(i).getLayer() instanceof DenseLayer)) {
+            Layer l = conf.getConf(i).getLayer();
+            boolean dense = l instanceof DenseLayer;
+            boolean conv = l.getClass() == ConvolutionLayer.class
+                    && ((ConvolutionLayer) l).getCnn2dDataFormat() == CNN2DFormat.NCHW;
+            if (!dense && !conv) {
                 continue;
             }
             int next = i + 1;
-            while (next < n && net.getLayer(next).paramTable().isEmpty()
-                    && net.getLayerWiseConfigurations().getInputPreProcess(next) == null) {
+            boolean flattened = false;
+            while (next < n) {
+                InputPreProcessor pre = conf.getInputPreProcess(next);
+                if (pre instanceof CnnToFeedForwardPreProcessor c && c.getFormat() == CNN2DFormat.NCHW) {
+                    flattened = true;
+                } else if (pre != null) {
+                    break;
+                }
+                Layer between = conf.getConf(next).getLayer();
+                if (!(between instanceof SubsamplingLayer || between instanceof ActivationLayer
+                        || between instanceof DropoutLayer)) {
+                    break;
+                }
                 next++;
             }
-            if (next < n && net.getLayerWiseConfigurations().getInputPreProcess(next) == null) {
-                Layer l = net.getLayerWiseConfigurations().getConf(next).getLayer();
-                if (l instanceof DenseLayer || l.getClass() == OutputLayer.class) {
-                    out.add(new int[] {i, next});
-                }
+            if (next >= n || conf.getInputPreProcess(next) != null
+                    && !(conf.getInputPreProcess(next) instanceof CnnToFeedForwardPreProcessor)) {
+                continue;
+            }
+            if (conf.getInputPreProcess(next) instanceof CnnToFeedForwardPreProcessor c
+                    && c.getFormat() == CNN2DFormat.NCHW) {
+                flattened = true;
+            }
+            Layer successor = conf.getConf(next).getLayer();
+            boolean denseNext = successor instanceof DenseLayer || successor.getClass() == OutputLayer.class;
+            if (dense && denseNext && !flattened) {
+                out.add(new Pair(i, false, next, Reads.DENSE_ROWS, 1));
+            } else if (conv && successor.getClass() == ConvolutionLayer.class && !flattened) {
+                out.add(new Pair(i, true, next, Reads.CONV_INPUT_CHANNELS, 1));
+            } else if (conv && denseNext && flattened) {
+                CnnToFeedForwardPreProcessor c = (CnnToFeedForwardPreProcessor) conf.getInputPreProcess(next);
+                out.add(new Pair(i, true, next, Reads.FLATTENED_CHANNELS, c.getInputHeight() * c.getInputWidth()));
             }
         }
         return out;
     }
 
-    /** The {@code keep} indices with the largest inNorm[j] * outNorm[j], in ascending index order. */
-    static int[] strongest(INDArray inNorms, INDArray outNorms, int keep) {
-        double[] in = inNorms.toDoubleVector();
-        double[] out = outNorms.toDoubleVector();
-        return IntStream.range(0, in.length).boxed()
-                .sorted(Comparator.comparingDouble((Integer j) -> -in[j] * out[j]).thenComparingInt(j -> j))
-                .limit(keep).mapToInt(Integer::intValue).sorted().toArray();
+    /** ||filter j|| (conv W [out, in, kH, kW]) or ||column j|| (dense W [in, out]). */
+    private static double[] incomingNorms(INDArray w, boolean conv) {
+        return conv ? w.reshape(w.size(0), -1).norm2(1).toDoubleVector() : w.norm2(0).toDoubleVector();
     }
 
-    /** Neurons per hidden dense layer, for logs and reports. */
-    public static List<Long> hiddenWidths(Network net) {
-        if (net.isGraph()) {
-            return List.of();
+    /** The norm of the successor's weights that read unit j. */
+    private static double[] outgoingNorms(INDArray next, Pair p, int units) {
+        return switch (p.reads()) {
+            case DENSE_ROWS -> next.norm2(1).toDoubleVector();
+            case CONV_INPUT_CHANNELS -> next.permute(1, 0, 2, 3).dup('c').reshape(units, -1).norm2(1).toDoubleVector();
+            case FLATTENED_CHANNELS -> next.reshape('c', units, -1).norm2(1).toDoubleVector();
+        };
+    }
+
+    /** The {@code keep} indices with the largest in[j] * out[j], in ascending index order. */
+    static long[] strongest(double[] in, double[] out, int keep) {
+        return IntStream.range(0, in.length).boxed()
+                .sorted(Comparator.comparingDouble((Integer j) -> -in[j] * out[j]).thenComparingInt(j -> j))
+                .limit(keep).mapToLong(Integer::longValue).sorted().toArray();
+    }
+
+    /** Indices {@code indices} along {@code dim}, every other dimension whole. */
+    private static INDArray select(INDArray a, int dim, long[] indices) {
+        INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+        for (int d = 0; d < idx.length; d++) {
+            idx[d] = d == dim ? NDArrayIndex.indices(indices) : NDArrayIndex.all();
         }
-        return hiddenDenseLayers(net.multiLayer()).stream()
-                .map(p -> ((FeedForwardLayer) net.multiLayer().getLayerWiseConfigurations().getConf(p[0]).getLayer())
-                        .getNOut()).toList();
+        return a.get(idx);
+    }
+
+    /** Channel c of a flattened [C, H, W] input is rows c*block .. c*block+block-1. */
+    private static long[] blocks(long[] channels, long block) {
+        return LongStream.of(channels).flatMap(c -> LongStream.range(c * block, c * block + block)).toArray();
     }
 }

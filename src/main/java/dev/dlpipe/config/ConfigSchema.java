@@ -197,8 +197,8 @@ public final class ConfigSchema {
         add(ConfigKey.oneOf("compress.prune-scope", "one magnitude threshold for all weights, or one per layer",
                 "global", "layer"));
         add(ConfigKey.range("compress.structured-sparsity", DOUBLE, 0, 0.95, "fraction of each hidden dense layer's"
-                + " neurons removed (structured pruning: a smaller, faster dense network, fine-tuned and then published"
-                + " by export); 0 = off"));
+                + " neurons and each convolution's channels removed (structured pruning: a smaller, faster dense"
+                + " network, fine-tuned and then published by export); 0 = off"));
         add(ConfigKey.range("compress.finetune-epochs", INT, 0, 1000,
                 "epochs of gradual pruning + fine-tuning on Spark (0 = one-shot pruning)"));
         add(ConfigKey.range("compress.finetune-learning-rate", DOUBLE, 1e-9, 10, "learning rate while fine-tuning"));

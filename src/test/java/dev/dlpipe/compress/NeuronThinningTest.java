@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class NeuronThinningTest {
 
@@ -81,6 +82,39 @@ class NeuronThinningTest {
         Network thin = NeuronThinning.thin(mlp(), 0.6);
         INDArray x = Nd4j.rand(DataType.FLOAT, 32, 64);
         float[][] onnx = Ort.run(OnnxExporter.export(thin, SPEC, false, Map.of(), "test"), x);
+        float[][] dl4j = thin.output(x).toFloatMatrix();
+        for (int i = 0; i < dl4j.length; i++) {
+            for (int c = 0; c < dl4j[i].length; c++) {
+                assertEquals(dl4j[i][c], onnx[i][c], 1e-5);
+            }
+        }
+    }
+
+    /**
+     * LeNet: both convolutions lose channels (the second's input channels and the dense layer's flattened blocks
+     * follow), the dense head loses neurons; the result runs in DL4J and ONNX Runtime alike. With the removed
+     * channels made dead first, the function is unchanged.
+     */
+    @Test
+    void thinsConvolutionChannelsThroughPoolingAndFlattening() {
+        Nd4j.getRandom().setSeed(9);
+        TensorSpec spec = new TensorSpec(1, 28, 28, "unit", 10);
+        Network lenet = new Network(ModelFactory.create(TrainSettings.from(ConfigLoader.load(List.of(),
+                List.of("train.model=lenet", "train.hidden-units=16"))), spec));
+        var m = lenet.multiLayer();
+        // conv0 (20 channels): channels 10..19 feed nothing in conv1; conv1 (50): channels 25..49 feed nothing
+        // in the dense layer (rows c*16 .. c*16+15); dense (16): neurons 8..15 feed nothing in the output layer
+        m.getLayer(2).getParam("W").get(NDArrayIndex.all(), NDArrayIndex.interval(10, 20)).assign(0);
+        m.getLayer(4).getParam("W").get(NDArrayIndex.interval(25 * 16, 50 * 16), NDArrayIndex.all()).assign(0);
+        m.getLayer(5).getParam("W").get(NDArrayIndex.interval(8, 16), NDArrayIndex.all()).assign(0);
+        Network thin = NeuronThinning.thin(lenet, 0.5);
+        assertEquals(List.of(10L, 25L, 8L), NeuronThinning.hiddenWidths(thin));
+        assertArrayEquals(new long[] {10, 1, 5, 5}, thin.multiLayer().getLayer(0).getParam("W").shape());
+        assertArrayEquals(new long[] {25, 10, 5, 5}, thin.multiLayer().getLayer(2).getParam("W").shape());
+        assertArrayEquals(new long[] {25 * 16, 8}, thin.multiLayer().getLayer(4).getParam("W").shape());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, spec.featureSize());
+        assertTrue(lenet.output(x).equalsWithEps(thin.output(x), 1e-5), "dead channels removed: same outputs");
+        float[][] onnx = Ort.run(OnnxExporter.export(thin, spec, false, Map.of(), "test"), x);
         float[][] dl4j = thin.output(x).toFloatMatrix();
         for (int i = 0; i < dl4j.length; i++) {
             for (int c = 0; c < dl4j[i].length; c++) {
