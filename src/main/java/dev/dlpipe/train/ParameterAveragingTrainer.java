@@ -41,6 +41,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ParameterAveragingTrainer implements DistributedTrainer {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParameterAveragingTrainer.class);
+
     /** Worker networks kept by executor JVMs between rounds: (trainer id, worker) -> network. */
     private static final Map<String, Network> WORKERS = new ConcurrentHashMap<>();
 
@@ -86,7 +88,11 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         Broadcast<Work> work = jsc.broadcast(new Work(loader, hooks(epoch), settings.prefetch()));
         try {
             int perRound = workers * frequency;
+            long roundsNanos = 0;
+            long workerNanos = 0;
+            int rounds = 0;
             for (int start = 0; start < order.size(); start += perRound) {
+                long t0 = System.nanoTime();
                 List<WorkerRound> round = new ArrayList<>();
                 for (int w = 0; w < workers; w++) {
                     int from = Math.min(order.size(), start + w * frequency);
@@ -95,18 +101,23 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                         round.add(new WorkerRound(w, new ArrayList<>(order.subList(from, to))));
                     }
                 }
-                Broadcast<State> state = jsc.broadcast(State.of(driver, epoch));
-                try {
-                    // runJob with a function object rather than map + collect: any Spark closure (collect's
-                    // own included) goes through the closure cleaner, which re-reads class files on every job
-                    Object[] done = (Object[]) jsc.sc().runJob(jsc.parallelize(round, round.size()).rdd(),
-                            new RunRound(id, conf, state, work), scala.reflect.ClassTag$.MODULE$.apply(Result.class));
-                    List<Result> results = java.util.Arrays.stream(done).map(Result.class::cast).toList();
-                    average(driver, results);
-                } finally {
-                    state.destroy();
-                }
+                // the round's starting state travels inside the task function (Spark ships it once per job as
+                // the task binary), not as a broadcast of its own: one fetch per executor and round instead of two.
+                // runJob with a function object rather than map + collect: any Spark closure (collect's own
+                // included) goes through the closure cleaner, which re-reads class files on every job
+                Object[] done = (Object[]) jsc.sc().runJob(jsc.parallelize(round, round.size()).rdd(),
+                        new RunRound(id, conf, State.of(driver, epoch), work),
+                        scala.reflect.ClassTag$.MODULE$.apply(Result.class));
+                List<Result> results = java.util.Arrays.stream(done).map(Result.class::cast).toList();
+                average(driver, results);
+                roundsNanos += System.nanoTime() - t0;
+                workerNanos += results.stream().mapToLong(Result::nanos).max().orElse(0);
+                rounds++;
             }
+            // where an epoch's time goes: the slowest worker's fitting against everything else a round costs
+            LOG.info("[train] epoch {}: {} averaging rounds, {} ms each, of which the slowest worker fitted {} ms",
+                    epoch, rounds, rounds == 0 ? 0 : roundsNanos / rounds / 1_000_000,
+                    rounds == 0 ? 0 : workerNanos / rounds / 1_000_000);
         } finally {
             conf.destroy();
             work.destroy();
@@ -144,12 +155,19 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     /** Sets the driver's parameters and updater state to the workers' means, summed in worker order. */
     private static void average(Network driver, List<Result> results) {
         List<Result> ordered = results.stream().sorted(java.util.Comparator.comparingInt(Result::worker)).toList();
-        float[] params = new float[ordered.get(0).params().length];
-        float[] updater = new float[ordered.get(0).updater().length];
+        float[] params = null;
+        float[] updater = null;
         long steps = 0;
         for (Result r : ordered) {
-            add(params, r.params());
-            add(updater, r.updater());
+            float[] p = r.params();
+            float[] u = r.updater();
+            if (params == null) {
+                params = p;
+                updater = u;
+            } else {
+                add(params, p);
+                add(updater, u);
+            }
             steps = Math.max(steps, r.steps());
         }
         scale(params, 1f / ordered.size());
@@ -215,7 +233,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                 : ((ComputationGraph) model).getUpdater(true).getStateViewArray();
     }
 
-    /** What a round starts from: the driver's parameters, updater state, counters and learning rate (a broadcast). */
+    /** What a round starts from: the driver's parameters, updater state, counters and learning rate. */
     static final class State implements Serializable {
         private final float[] params;
         private final float[] updater;
@@ -289,10 +307,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             scala.collection.Iterator<WorkerRound>, Result> implements Serializable {
         private final String trainer;
         private final Broadcast<byte[]> conf;
-        private final Broadcast<State> state;
+        private final State state;
         private final Broadcast<Work> work;
 
-        RunRound(String trainer, Broadcast<byte[]> conf, Broadcast<State> state, Broadcast<Work> work) {
+        RunRound(String trainer, Broadcast<byte[]> conf, State state, Broadcast<Work> work) {
             this.trainer = trainer;
             this.conf = conf;
             this.state = state;
@@ -302,7 +320,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         @Override
         public Result apply(org.apache.spark.TaskContext context, scala.collection.Iterator<WorkerRound> rounds) {
             try {
-                return rounds.next().run(trainer, conf.value(), state.value(), work.value()); // one per partition
+                return rounds.next().run(trainer, conf.value(), state, work.value()); // one per partition
             } catch (RuntimeException e) {
                 throw e;
             } catch (Exception e) {
@@ -347,6 +365,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                     net.multiLayer().setLearningRate(state.learningRate());
                 }
             }
+            long start = System.nanoTime();
             long steps = 0;
             Minibatches batches = new Minibatches(loader, minibatches, work.prefetch());
             try {
@@ -356,7 +375,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             } finally {
                 batches.close();
             }
-            return new Result(worker, floats(m.params()), floats(updaterState(m)), steps);
+            return new Result(worker, floats(m.params()), floats(updaterState(m)), steps, System.nanoTime() - start);
         }
 
         /** One update: the hooks before, the fit, the hooks after; returns 1 (a step). */
@@ -429,18 +448,28 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
     }
 
-    /** A worker's parameters and updater state at the end of its round. */
+    /**
+     * A worker's parameters and updater state at the end of its round, as little-endian float32 bytes: task results
+     * go through Kryo, which writes a float[] one element at a time and a byte[] in one copy.
+     */
     static final class Result implements Serializable {
         private final int worker;
-        private final float[] params;
-        private final float[] updater;
+        private final byte[] params;
+        private final byte[] updater;
         private final long steps;
+        private final long nanos;
 
-        Result(int worker, float[] params, float[] updater, long steps) {
+        Result(int worker, float[] params, float[] updater, long steps, long nanos) {
             this.worker = worker;
-            this.params = params;
-            this.updater = updater;
+            this.params = bytes(params);
+            this.updater = bytes(updater);
             this.steps = steps;
+            this.nanos = nanos;
+        }
+
+        /** How long the worker took, from its first minibatch to reading its parameters back. */
+        long nanos() {
+            return nanos;
         }
 
         int worker() {
@@ -448,11 +477,23 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
 
         float[] params() {
-            return params;
+            return floats(params);
         }
 
         float[] updater() {
-            return updater;
+            return floats(updater);
+        }
+
+        private static byte[] bytes(float[] values) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.asFloatBuffer().put(values);
+            return b.array();
+        }
+
+        private static float[] floats(byte[] bytes) {
+            float[] out = new float[bytes.length / 4];
+            java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+            return out;
         }
 
         long steps() {
