@@ -80,6 +80,7 @@ public final class ExecutorEvaluation {
     static Result evaluate(byte[] zip, Iterator<String> paths, DataSetLoader loader, IEvaluation[] evaluations)
             throws IOException {
         Network net = Models.fromCompact(zip);
+        SoftmaxCrossEntropy loss = SoftmaxCrossEntropy.of(net);
         double lossSum = 0;
         long rows = 0;
         while (paths.hasNext()) {
@@ -90,12 +91,51 @@ public final class ExecutorEvaluation {
                 e.eval(ds.getLabels(), out);
             }
             long n = ds.numExamples();
-            double score = net.isGraph() ? ((ComputationGraph) net.model()).score(ds, false)
-                    : net.multiLayer().score(ds, false);
+            // the loss from the same forward pass when DL4J's loss is softmax cross-entropy (every model here);
+            // DL4J's score() would run the whole network a second time
+            double score = loss != null ? loss.score(out, ds.getLabels())
+                    : net.isGraph() ? ((ComputationGraph) net.model()).score(ds, false) : net.multiLayer().score(ds, false);
             lossSum += score * n;
             rows += n;
         }
         return new Result(evaluations, lossSum, rows);
+    }
+
+    /**
+     * DL4J's score for an output layer with softmax and LossMCXENT, computed from the probabilities: the mean over
+     * rows of -sum_c w_c y_c log(clip(p_c)) (clip to [eps, 1 - eps], eps the loss's softmaxClipEps, w its class
+     * weights), plus the network's regularization term, as {@code score(DataSet, false)} gives it.
+     */
+    record SoftmaxCrossEntropy(INDArray weights, double clip, double regularization) {
+
+        static SoftmaxCrossEntropy of(Network net) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = net.isGraph()
+                    ? ((ComputationGraph) net.model()).getOutputLayer(0).conf().getLayer()
+                    : net.multiLayer().getOutputLayer().conf().getLayer();
+            if (!(conf instanceof org.deeplearning4j.nn.conf.layers.OutputLayer o)
+                    || !(o.getLossFn() instanceof org.nd4j.linalg.lossfunctions.impl.LossMCXENT l)
+                    || !(o.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationSoftmax)
+                    || net.isGraph() && ((ComputationGraph) net.model()).getNumOutputArrays() != 1) {
+                return null;
+            }
+            double reg = net.isGraph() ? ((ComputationGraph) net.model()).calcRegularizationScore(true)
+                    : net.multiLayer().calcRegularizationScore(true);
+            return new SoftmaxCrossEntropy(l.getWeights(), l.getSoftmaxClipEps(), reg);
+        }
+
+        double score(INDArray probabilities, INDArray labels) {
+            INDArray p = probabilities.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE);
+            if (clip > 0) {
+                p = org.nd4j.linalg.ops.transforms.Transforms.max(org.nd4j.linalg.ops.transforms.Transforms.min(p,
+                        1 - clip, false), clip, false);
+            }
+            INDArray perClass = org.nd4j.linalg.ops.transforms.Transforms.log(p, false)
+                    .muli(labels.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+            if (weights != null) {
+                perClass.muliRowVector(weights.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE));
+            }
+            return -perClass.sumNumber().doubleValue() / probabilities.rows() + regularization;
+        }
     }
 
     static Result merge(Result a, Result b) {
