@@ -7,10 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -18,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * every minibatch update on every executor, so no pruned weight comes back between averaging rounds. Ships as one
  * bit per weight (a 270k-weight MLP: 34 KB).
  */
-public final class PruningMask implements TrainingHook {
+public final class PruningMask extends dev.dlpipe.train.AfterUpdateHook {
 
     private final Map<String, BitSet> kept = new LinkedHashMap<>(); // parameter key -> kept positions (C order)
     private final Map<String, long[]> shapes = new LinkedHashMap<>();
@@ -65,20 +62,7 @@ public final class PruningMask implements TrainingHook {
     }
 
     @Override
-    public void preUpdate(DataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void postUpdate(DataSet minibatch, Model model) {
-        apply(model);
-    }
-
-    @Override
-    public void preUpdate(MultiDataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void postUpdate(MultiDataSet minibatch, Model model) {
+    protected void afterUpdate(Model model, long rows) {
         apply(model);
     }
 }

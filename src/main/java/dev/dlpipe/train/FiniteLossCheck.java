@@ -2,16 +2,13 @@ package dev.dlpipe.train;
 
 import dev.dlpipe.UserError;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.spark.api.TrainingHook;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Stops training at the first minibatch whose loss is NaN or infinite, on the executor that saw it, naming the
  * epoch and the step. Without it a diverged run (too high a learning rate, extreme inputs) trained on for whole
  * epochs and failed later inside DL4J's evaluation without saying why.
  */
-public final class FiniteLossCheck implements TrainingHook {
+public final class FiniteLossCheck extends AfterUpdateHook {
 
     private final int epoch;
     private transient long steps;
@@ -30,31 +27,13 @@ public final class FiniteLossCheck implements TrainingHook {
     }
 
     @Override
-    public void preUpdate(DataSet minibatch, Model model) {
+    protected void afterUpdate(Model model, long rows) {
+        check(model.score(), epoch, step(model), rows);
     }
 
-    @Override
-    public void postUpdate(DataSet minibatch, Model model) {
-        check(model.score(), epoch, step(model), minibatch.numExamples());
-    }
-
-    /** The model's own update count (the run's step, the same on every worker), else this hook's count. */
+    /** The run's step where the model counts its updates, else this hook's own count. */
     private long step(Model model) {
-        if (model instanceof org.deeplearning4j.nn.multilayer.MultiLayerNetwork m) {
-            return m.getLayerWiseConfigurations().getIterationCount();
-        }
-        if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph g) {
-            return g.getConfiguration().getIterationCount();
-        }
-        return ++steps;
-    }
-
-    @Override
-    public void preUpdate(MultiDataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void postUpdate(MultiDataSet minibatch, Model model) {
-        check(model.score(), epoch, step(model), minibatch.getFeatures(0).size(0));
+        long updates = updates(model);
+        return updates >= 0 ? updates : ++steps;
     }
 }

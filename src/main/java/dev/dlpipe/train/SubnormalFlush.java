@@ -3,11 +3,8 @@ package dev.dlpipe.train;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.api.DataSet;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
 
@@ -20,7 +17,7 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * floating-point control register, so the values are cleared instead. The change to the model is below anything
  * float32 arithmetic can resolve next to a normal number; PyTorch offers the same as torch.set_flush_denormal.
  */
-public final class SubnormalFlush implements TrainingHook {
+public final class SubnormalFlush extends AfterUpdateHook {
 
     static final int EVERY = 32;
 
@@ -46,11 +43,9 @@ public final class SubnormalFlush implements TrainingHook {
     /** The same clearing for a network fitted in one JVM ({@code MultiLayerNetwork.fit}), as a DL4J listener. */
     public static org.deeplearning4j.optimize.api.TrainingListener listener() {
         return new org.deeplearning4j.optimize.api.BaseTrainingListener() {
-            private long steps;
-
             @Override
             public void iterationDone(Model model, int iteration, int epoch) {
-                if (++steps % EVERY == 0) {
+                if (iteration % EVERY == 0) {
                     flush(model);
                 }
             }
@@ -59,28 +54,14 @@ public final class SubnormalFlush implements TrainingHook {
 
     /** Every {@link #EVERY} updates of the model's own count (per-round workers start fresh hook copies). */
     private void step(Model model) {
-        int iteration = model instanceof MultiLayerNetwork m ? m.getLayerWiseConfigurations().getIterationCount()
-                : model instanceof ComputationGraph g ? g.getConfiguration().getIterationCount() : (int) ++steps;
-        if (iteration % EVERY == 0) {
+        long updates = updates(model);
+        if ((updates >= 0 ? updates : ++steps) % EVERY == 0) {
             flush(model);
         }
     }
 
     @Override
-    public void preUpdate(DataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void postUpdate(DataSet minibatch, Model model) {
-        step(model);
-    }
-
-    @Override
-    public void preUpdate(MultiDataSet minibatch, Model model) {
-    }
-
-    @Override
-    public void postUpdate(MultiDataSet minibatch, Model model) {
+    protected void afterUpdate(Model model, long rows) {
         step(model);
     }
 }
