@@ -90,7 +90,9 @@ public final class CompressStage implements Stage {
                 pruned, ctx.out(PRUNED), accuracy(jsc, pruned, settings, testRefs), spec, OnnxForm.FP32));
 
         double structured = ctx.config().number("compress.structured-sparsity");
+        // what export publishes, and what fp16 and int8 are made from
         Variant.Kind publishedKind = Variant.Kind.PRUNED;
+        Network published = pruned;
         if (structured > 0) {
             // whole neurons out: a smaller dense network, the one export publishes (its point is speed)
             Network thinned = thinGradually(ctx, jsc, original.copy(), settings, structured, finetuneEpochs);
@@ -100,20 +102,20 @@ public final class CompressStage implements Stage {
                     ctx.out(THINNED), accuracy(jsc, thinned, settings, testRefs), spec, OnnxForm.FP32);
             v.report().put("hidden_widths", NeuronThinning.hiddenWidths(thinned));
             variants.add(v);
-            pruned = thinned;
             publishedKind = Variant.Kind.THINNED;
+            published = thinned;
         }
 
         if (ctx.config().bool("compress.fp16")) {
             // the lighter option: every parameter in half precision (a DL4J zip), no calibration needed
-            Network half = pruned.withDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
+            Network half = published.withDataType(org.nd4j.linalg.api.buffer.DataType.HALF);
             Models.write(half, ctx.out(FP16));
             variants.add(variant(Variant.Kind.FP16, published(publishedKind) + "+fp16", half, ctx.out(FP16), accuracy(jsc, half, settings, testRefs), spec,
                     null));
         }
         if (int8) {
             try (OutputStream out = Fs.create(ctx.out(INT8))) {
-                Int8ModelFile.write(pruned, out);
+                Int8ModelFile.write(published, out);
             }
             Network dequantized;
             try (InputStream in = Fs.open(ctx.out(INT8))) {
@@ -129,12 +131,12 @@ public final class CompressStage implements Stage {
                         EpochLoop.Purpose.CALIBRATE, 1);
                 org.nd4j.linalg.api.ndarray.INDArray sample = new ParquetMinibatchLoader(spec.numClasses())
                         .load(refs.get(0)).getFeatures();
-                ranges = ActivationCalibration.inputRanges(pruned, sample);
+                ranges = ActivationCalibration.inputRanges(published, sample);
                 ActivationCalibration.write(ctx.out(ActivationCalibration.FILE), ranges, (int) sample.rows());
             }
-            // DL4J runs the int8 file dequantized; the ONNX form is what export makes of the pruned model
+            // DL4J runs the int8 file dequantized; the ONNX form is what export makes of the published model
             variants.add(variant(Variant.Kind.INT8, published(publishedKind) + "+int8", dequantized, ctx.out(INT8),
-                    accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(pruned, true, ranges)));
+                    accuracy(jsc, dequantized, settings, testRefs), spec, new OnnxForm(published, true, ranges)));
         }
         int distillEpochs = ctx.config().integer("compress.distill-epochs");
         if (distillEpochs > 0) {
@@ -161,7 +163,7 @@ public final class CompressStage implements Stage {
 
         Map<String, Object> metrics = new LinkedHashMap<>();
         Map<String, Object> first = Variant.of(variants, Variant.Kind.FP32).report();
-        // the variant export publishes: int8 when quantizing, else the pruned model (students are reported only)
+        // the variant export publishes: int8 when quantizing, else the pruned or thinned model (students: reported only)
         Map<String, Object> last = (int8 ? Variant.of(variants, Variant.Kind.INT8)
                 : Variant.of(variants, publishedKind)).report();
         long fp32Bytes = ((Number) first.get("file_bytes")).longValue();

@@ -80,9 +80,12 @@ class NeuronThinningTest {
     void theThinnedNetworkExportsAndRunsInOnnxRuntime() {
         Nd4j.getRandom().setSeed(5);
         Network thin = NeuronThinning.thin(mlp(), 0.6);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 32, 64);
-        float[][] onnx = Ort.run(OnnxExporter.export(thin, SPEC, false, Map.of(), "test"), x);
-        float[][] dl4j = thin.output(x).toFloatMatrix();
+        assertOnnxEqualsDl4j(thin, SPEC, Nd4j.rand(DataType.FLOAT, 32, 64));
+    }
+
+    private static void assertOnnxEqualsDl4j(Network net, TensorSpec spec, INDArray x) {
+        float[][] onnx = Ort.run(OnnxExporter.export(net, spec, false, Map.of(), "test"), x);
+        float[][] dl4j = net.output(x).toFloatMatrix();
         for (int i = 0; i < dl4j.length; i++) {
             for (int c = 0; c < dl4j[i].length; c++) {
                 assertEquals(dl4j[i][c], onnx[i][c], 1e-5);
@@ -114,13 +117,7 @@ class NeuronThinningTest {
         assertArrayEquals(new long[] {25 * 16, 8}, thin.multiLayer().getLayer(4).getParam("W").shape());
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, spec.featureSize());
         assertTrue(lenet.output(x).equalsWithEps(thin.output(x), 1e-5), "dead channels removed: same outputs");
-        float[][] onnx = Ort.run(OnnxExporter.export(thin, spec, false, Map.of(), "test"), x);
-        float[][] dl4j = thin.output(x).toFloatMatrix();
-        for (int i = 0; i < dl4j.length; i++) {
-            for (int c = 0; c < dl4j[i].length; c++) {
-                assertEquals(dl4j[i][c], onnx[i][c], 1e-5);
-            }
-        }
+        assertOnnxEqualsDl4j(thin, spec, x);
     }
 
     @Test
