@@ -34,7 +34,7 @@ public abstract class AfterUpdateHook implements TrainingHook {
 
     @Override
     public final void postUpdate(DataSet minibatch, Model model) {
-        afterUpdate(model, minibatch.numExamples());
+        afterUpdate(model, minibatch == null ? 0 : minibatch.numExamples()); // callers may pass none
     }
 
     @Override
@@ -43,6 +43,6 @@ public abstract class AfterUpdateHook implements TrainingHook {
 
     @Override
     public final void postUpdate(MultiDataSet minibatch, Model model) {
-        afterUpdate(model, minibatch.getFeatures(0).size(0));
+        afterUpdate(model, minibatch == null ? 0 : minibatch.getFeatures(0).size(0));
     }
 }
