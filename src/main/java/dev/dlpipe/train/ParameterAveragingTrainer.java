@@ -115,9 +115,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                 rounds++;
             }
             // where an epoch's time goes: the slowest worker's fitting against everything else a round costs
-            LOG.info("[train] epoch {}: {} averaging rounds, {} ms each, of which the slowest worker fitted {} ms",
-                    epoch, rounds, rounds == 0 ? 0 : roundsNanos / rounds / 1_000_000,
-                    rounds == 0 ? 0 : workerNanos / rounds / 1_000_000);
+            // (no epoch number: compress and distillation pass offset epochs that only seed the order)
+            LOG.info("parameter averaging: {} rounds, {} ms each, of which the slowest worker fitted {} ms", rounds,
+                    rounds == 0 ? 0 : roundsNanos / rounds / 1_000_000, rounds == 0 ? 0 : workerNanos / rounds / 1_000_000);
         } finally {
             conf.destroy();
             work.destroy();
