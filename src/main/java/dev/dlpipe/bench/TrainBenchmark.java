@@ -78,7 +78,9 @@ public final class TrainBenchmark {
         Map<String, Object> torch = peers.stream().filter(p -> !p.containsKey("not_run"))
                 .reduce((a, b) -> b).orElse(null); // the last: as many threads as cores
         double torchRate = torch == null ? Double.NaN : ((Number) torch.get("samples_per_second")).doubleValue();
-        System.out.printf(Locale.ROOT, "%n%-72s %12s %9s %11s %9s%n", "route", "samples/s", "x single", "x PyTorch",
+        Map<String, Object> cpu = dev.dlpipe.core.CpuInfo.describe();
+        System.out.printf(Locale.ROOT, "%nOn %s, %s cores, flags %s%n", cpu.get("model"), cpu.get("cores"), cpu.get("flags"));
+        System.out.printf(Locale.ROOT, "%-72s %12s %9s %11s %9s%n", "route", "samples/s", "x single", "x PyTorch",
                 "test acc");
         List<Map<String, Object>> all = new ArrayList<>(peers);
         all.addAll(results);
@@ -101,6 +103,7 @@ public final class TrainBenchmark {
         out.put("batch", s.batchSize());
         out.put("workers", s.workers());
         out.put("spark_master", master);
+        out.put("cpu", dev.dlpipe.core.CpuInfo.describe());
         out.put("peers", peers);
         out.put("results", results);
         return out;
@@ -135,7 +138,7 @@ public final class TrainBenchmark {
     private static Map<String, Object> single(TrainSettings s, TensorSpec spec, ShardIndex train, ShardIndex test) {
         org.deeplearning4j.nn.api.Model model = ModelFactory.create(s, spec);
         // what the product's trainer does on every worker (a hook there): clear subnormal values now and then
-        ((org.deeplearning4j.nn.api.Model) model).addListeners(dev.dlpipe.train.SubnormalFlush.listener());
+        model.addListeners(dev.dlpipe.train.SubnormalFlush.listener());
         EpochIterator it = new EpochIterator(new ParquetBlocks(train),
                 new BatchPolicy(s.batchSize(), true, s.seed(), 4096, false, 2).withReusedBuffers());
         List<Double> seconds = new ArrayList<>();

@@ -18,7 +18,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.spark.api.TrainingHook;
 import org.nd4j.evaluation.IEvaluation;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -172,10 +171,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
         scale(params, 1f / ordered.size());
         scale(updater, 1f / ordered.size());
-        set(driver.model().params(), params);
+        Models.setFloats(driver.model().params(), params);
         INDArray view = updaterState(driver.model());
         if (view != null && updater.length > 0) {
-            set(view, updater);
+            Models.setFloats(view, updater);
         }
         // the iteration count Adam's bias correction reads: as far as the longest worker got
         if (driver.isGraph()) {
@@ -197,35 +196,6 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         for (int i = 0; i < x.length; i++) {
             x[i] *= by;
         }
-    }
-
-    /**
-     * Copies {@code values} into a parameter or updater view in one bulk copy when it is contiguous float32 (the
-     * flat views always are); ND4J's own paths put element by element, milliseconds per round.
-     */
-    private static void set(INDArray target, float[] values) {
-        if (contiguousFloats(target)) {
-            target.data().asNioFloat().put((int) target.offset(), values);
-        } else {
-            target.assign(Nd4j.create(values, target.shape(), 'c').castTo(target.dataType()));
-        }
-    }
-
-    static float[] floats(INDArray a) {
-        if (a == null) {
-            return new float[0];
-        }
-        float[] out = new float[(int) a.length()];
-        if (contiguousFloats(a)) {
-            a.data().asNioFloat().get((int) a.offset(), out);
-            return out;
-        }
-        return a.castTo(DataType.FLOAT).dup('c').data().asFloat();
-    }
-
-    private static boolean contiguousFloats(INDArray a) {
-        return a.dataType() == DataType.FLOAT && a.isVector() && a.elementWiseStride() == 1
-                && a.data().asNioFloat().capacity() - a.offset() >= a.length();
     }
 
     static INDArray updaterState(Model model) {
@@ -273,7 +243,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             Model m = net.model();
             int iteration = net.isGraph() ? net.graph().getConfiguration().getIterationCount()
                     : net.multiLayer().getLayerWiseConfigurations().getIterationCount();
-            return new State(floats(m.params()), floats(updaterState(m)), iteration, epoch, ParameterAveragingTrainer.learningRate(net));
+            return new State(Models.floats(m.params()), Models.floats(updaterState(m)), iteration, epoch,
+                    ParameterAveragingTrainer.learningRate(net));
         }
     }
 
@@ -346,10 +317,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             WORKERS.keySet().removeIf(k -> !k.startsWith(trainer + "/")); // an executor serves one training at a time
             Network net = WORKERS.computeIfAbsent(key, k -> Models.fromCompact(conf));
             Model m = net.model();
-            set(m.params(), state.params());
+            Models.setFloats(m.params(), state.params());
             INDArray view = updaterState(m);
             if (view != null && state.updater().length > 0) {
-                set(view, state.updater());
+                Models.setFloats(view, state.updater());
             }
             boolean newRate = learningRate(net) != state.learningRate(); // setting it rebuilds the updater blocks
             if (net.isGraph()) {
@@ -375,7 +346,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             } finally {
                 batches.close();
             }
-            return new Result(worker, floats(m.params()), floats(updaterState(m)), steps, System.nanoTime() - start);
+            return new Result(worker, Models.floats(m.params()), Models.floats(updaterState(m)), steps,
+                    System.nanoTime() - start);
         }
 
         /** One update: the hooks before, the fit, the hooks after; returns 1 (a step). */
