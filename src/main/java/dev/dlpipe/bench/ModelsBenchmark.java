@@ -185,6 +185,7 @@ public final class ModelsBenchmark {
     private static Config config(String pipeline, String runDir, List<String> overrides, String... more) {
         List<String> all = new ArrayList<>(overrides);
         all.add("run.dir=" + runDir);
+        all.add("run.force=true"); // timed and compared: never an up-to-date skip
         all.addAll(List.of(more));
         Config loaded = ConfigLoader.load(List.of(Path.of(pipeline)), all);
         return DataKinds.resolve(loaded, loaded.string("pipeline.input"));

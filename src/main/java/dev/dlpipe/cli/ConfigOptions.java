@@ -24,7 +24,8 @@ public final class ConfigOptions {
     boolean resume;
 
     @Option(names = "--force",
-            description = "replace an output directory written by a different stage (= --set run.force=true)")
+            description = "run a stage even when its output is up to date, and replace an output directory written by a "
+                    + "different stage (= --set run.force=true)")
     boolean force;
 
     @Option(names = "--print-config",

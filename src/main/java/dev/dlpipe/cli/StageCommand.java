@@ -30,7 +30,8 @@ public final class StageCommand implements Callable<Integer> {
     List<String> inputs;
 
     @Option(names = {"-o", "--output"}, paramLabel = "DIR",
-            description = "output directory; written atomically, replaced on rerun (required unless --print-config)")
+            description = "output directory; written atomically. A rerun skips when it is up to date (same inputs, "
+                    + "config and build), else replaces it (required unless --print-config)")
     String output;
 
     @Override

@@ -67,6 +67,20 @@ public final class AtomicOutput {
         return out;
     }
 
+    /**
+     * Under the output's lock, restores an output a crashed publish set aside and removes staging directories of
+     * writers that are gone, without writing anything: what a skipped (up-to-date) stage leaves behind.
+     */
+    public static void tidy(String finalDir) {
+        AtomicOutput out = new AtomicOutput(Fs.path(finalDir));
+        try (OwnerLock lock = OwnerLock.acquire(lockFile(out.target).toString(), "output " + finalDir)) {
+            out.recoverInterruptedSwap();
+            out.removeLeftovers();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot tidy " + finalDir, e);
+        }
+    }
+
     static Path lockFile(Path target) {
         return new Path(target.getParent(), "." + target.getName() + ".lock");
     }

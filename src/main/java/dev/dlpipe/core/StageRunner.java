@@ -12,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stage contract, in one place: check the inputs exist, fingerprint them, run the stage into a staging
+ * The stage contract, in one place: check the inputs exist, fingerprint them, skip when the published output is
+ * already what this run would write ({@link UpToDate}; not with {@code run.force}), else run the stage into a staging
  * directory with progress logging, reconcile its row counts, write {@code _manifest.json}, then publish atomically.
  */
 public final class StageRunner {
@@ -32,6 +33,19 @@ public final class StageRunner {
             qualifiedInputs.add(Fs.qualify(input));
             fingerprints.add(Fingerprint.of(input, config.string("run.fingerprint"),
                     org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext())));
+        }
+
+        if (!config.bool("run.force")) { // a retry or backfill of a finished stage: nothing to do
+            UpToDate.Verdict verdict = UpToDate.check(stage.name(), output, fingerprints, config);
+            if (verdict.current()) {
+                AtomicOutput.tidy(output); // a killed attempt's staging directory goes, the output stays
+                LOG.info("[{}] {} is up to date (same inputs, config and dlpipe build as when it was written at {}): "
+                        + "skipped; --force runs it again", stage.name(), output, verdict.manifest().get("started_at"));
+                return UpToDate.report(stage.name(), output, verdict.manifest());
+            }
+            if (Fs.exists(output)) {
+                LOG.info("[{}] running again: {}", stage.name(), verdict.reason());
+            }
         }
 
         Instant started = Instant.now();
