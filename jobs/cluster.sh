@@ -4,6 +4,7 @@
 #   jobs/cluster.sh status                                        what runs, and the master URL
 #   jobs/cluster.sh stop                                          stops what start started, by PID
 #   jobs/cluster.sh env                                           prints the exports jobs/submit.sh needs
+#   jobs/cluster.sh submit FILE [--set k=v]                       runs a pipeline file on it (jobs/pipeline.sh)
 # spark.authenticate is on: start writes a random secret into a properties file (mode 600) that the master, the
 # workers and every submission read (--properties-file), so it never appears on a command line. Submitting:
 #   eval "$(jobs/cluster.sh env)"; jobs/train.sh --input ... --output ...
@@ -17,20 +18,6 @@ MASTER_PORT="${DLPIPE_MASTER_PORT:-7077}"
 MASTER_UI_PORT="${DLPIPE_MASTER_UI_PORT:-8080}"
 WORKER_UI_PORT="${DLPIPE_WORKER_UI_PORT:-8081}"
 MASTER_URL="spark://127.0.0.1:$MASTER_PORT"
-
-# Spark's worker launches executors with "$SPARK_HOME/jars/*" on the classpath, so give it a SPARK_HOME whose
-# jars/ links to the resolved Spark runtime (symlinks: nothing copied).
-make_spark_home() {
-  local home="$CLUSTER_DIR/spark-home"
-  rm -rf "$home/jars"
-  mkdir -p "$home/jars" "$home/conf"
-  local IFS=:
-  for jar in $SPARK_CP; do
-    ln -sf "$jar" "$home/jars/$(basename "$jar")"
-  done
-  echo "$home"
-}
-
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -80,7 +67,8 @@ start() {
   (umask 077; printf 'spark.authenticate true\nspark.authenticate.secret %s\nspark.executor.memory %s\nspark.ui.killEnabled false\n' \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$memory" > "$CLUSTER_DIR/auth.properties")
   local spark_home
-  spark_home="$(make_spark_home)"
+  # Spark's worker launches executors with "$SPARK_HOME/jars/*" on the classpath
+  spark_home="$(dlpipe_spark_home)"
   local flags="$DLPIPE_JVM_FLAGS -Dlog4j2.configurationFile=$DLPIPE_HOME/conf/log4j2-daemons.properties"
   export SPARK_HOME="$spark_home"
   # shellcheck disable=SC2086
@@ -146,10 +134,21 @@ env_exports() {
   echo "export SPARK_MASTER=$MASTER_URL DLPIPE_SPARK_PROPERTIES=$CLUSTER_DIR/auth.properties"
 }
 
+# The pipeline file to this cluster in one command: what `eval "$(jobs/cluster.sh env)"; jobs/pipeline.sh FILE` does.
+submit() {
+  if ! alive "$CLUSTER_DIR/master.pid"; then
+    echo "error: no cluster running from $CLUSTER_DIR (jobs/cluster.sh start)" >&2
+    exit 2
+  fi
+  SPARK_MASTER="$MASTER_URL" DLPIPE_SPARK_PROPERTIES="$CLUSTER_DIR/auth.properties" \
+    exec "$DLPIPE_HOME/jobs/pipeline.sh" "$@"
+}
+
 case "${1:-}" in
   start) shift; start "$@" ;;
   stop) stop ;;
   status) status || exit 1 ;;
   env) env_exports ;;
-  *) sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  submit) shift; submit "$@" ;;
+  *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -67,8 +67,7 @@ dlpipe_ensure_built() {
   JOB_JAR="$jar"
   SPARK_CP="$(cat "$DLPIPE_HOME/target/spark-classpath.txt")"
   mkdir -p "$DLPIPE_CACHE/javacpp" "$DLPIPE_CACHE/tmp/hadoop"
-  # JVM flags for every Spark JVM we start: Java 17 opens, and ND4J's native cache in a project-local folder
-  DLPIPE_JVM_FLAGS="$(cat "$DLPIPE_HOME/target/jvm-opens.txt") -Dorg.bytedeco.javacpp.cachedir=$DLPIPE_CACHE/javacpp -Djava.io.tmpdir=$DLPIPE_CACHE/tmp -Dhadoop.tmp.dir=$DLPIPE_CACHE/tmp/hadoop -Dlog4j2.configurationFile=$DLPIPE_HOME/conf/log4j2.properties -Ddlpipe.home=$DLPIPE_HOME"
+  DLPIPE_JVM_FLAGS="$(dlpipe_jvm_flags "$DLPIPE_HOME" "$DLPIPE_CACHE")"
   export SPARK_SCALA_VERSION=2.12
   export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
   # One native thread per ND4J op unless the caller says otherwise: every Spark task is already one thread per
@@ -96,16 +95,44 @@ dlpipe_openblas_coretype() {
   fi
 }
 
-# spark-submit with our flags on the driver (client mode) and the executors. Replaces the shell, so the exit
-# code and the one-line error are dlpipe's own.
+# JVM flags for every Spark JVM ./run and jobs/cluster.sh start: Java 17 opens (target/jvm-opens.txt, from the
+# pom), ND4J's native cache and temp files under the cache, log4j settings and profiles under the home.
+# SparkSubmission.jvmFlags writes the same string for submissions and Airflow tasks (LauncherFlagsTest).
+dlpipe_jvm_flags() { # dlpipe_jvm_flags HOME CACHE
+  echo "$(cat "$1/target/jvm-opens.txt") -Dorg.bytedeco.javacpp.cachedir=$2/javacpp -Djava.io.tmpdir=$2/tmp -Dhadoop.tmp.dir=$2/tmp/hadoop -Dlog4j2.configurationFile=$1/conf/log4j2.properties -Ddlpipe.home=$1"
+}
+
+# A SPARK_HOME for Spark's launcher and workers, made of links to the Maven-resolved Spark jars (nothing copied):
+# jars/, conf/ and the RELEASE file the launcher looks for. Rebuilt when the classpath changes; concurrent callers
+# each build their own copy and the first rename wins.
+dlpipe_spark_home() {
+  local home="$DLPIPE_CACHE/spark-home" stamp tmp jar
+  stamp="$(printf '%s' "$SPARK_CP" | cksum | cut -d' ' -f1)"
+  if [ "$(cat "$home/.classpath-stamp" 2>/dev/null)" != "$stamp" ]; then
+    mkdir -p "$DLPIPE_CACHE"
+    tmp="$(mktemp -d "$DLPIPE_CACHE/.spark-home.XXXXXX")"
+    mkdir -p "$tmp/jars" "$tmp/conf"
+    touch "$tmp/RELEASE"
+    local IFS=:
+    for jar in $SPARK_CP; do
+      ln -sf "$jar" "$tmp/jars/$(basename "$jar")"
+    done
+    echo "$stamp" > "$tmp/.classpath-stamp"
+    if [ -e "$home" ]; then mv -T "$home" "$home.old-$$" 2>/dev/null || true; fi
+    mv -T "$tmp" "$home" 2>/dev/null || rm -rf "$tmp"
+    rm -rf "$home.old-$$"
+  fi
+  echo "$home"
+}
+
+# spark-submit with the options in "$@" (jobs/submit.sh takes them from `dlpipe submit-args`): $SPARK_HOME's when
+# there is one, else jobs/spark-submit (Spark's own launcher over the resolved jars). Either starts the driver with
+# the options' spark.driver.extraJavaOptions and --driver-memory. Replaces the shell, so the exit code and the
+# one-line error are dlpipe's own.
 dlpipe_spark_submit() {
-  local executor_flags="$DLPIPE_JVM_FLAGS"
   if [ -n "${SPARK_HOME:-}" ] && [ -x "$SPARK_HOME/bin/spark-submit" ]; then
-    exec "$SPARK_HOME/bin/spark-submit" --driver-java-options "$DLPIPE_JVM_FLAGS" \
-      --conf "spark.executor.extraJavaOptions=$executor_flags" "$@"
+    exec "$SPARK_HOME/bin/spark-submit" "$@"
   else
-    # shellcheck disable=SC2086
-    exec java -Xmx"${DLPIPE_DRIVER_MEMORY:-4g}" $DLPIPE_JVM_FLAGS -cp "$SPARK_CP" org.apache.spark.deploy.SparkSubmit \
-      --conf "spark.executor.extraJavaOptions=$executor_flags" "$@"
+    exec "$DLPIPE_HOME/jobs/spark-submit" "$@"
   fi
 }

@@ -5,6 +5,7 @@ import dev.dlpipe.core.SparkSessions;
 import dev.dlpipe.core.StageReport;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
+import dev.dlpipe.pipeline.AirflowDag;
 import dev.dlpipe.pipeline.PipelinePlan;
 import dev.dlpipe.pipeline.PipelineRunner;
 import dev.dlpipe.pipeline.RunReport;
@@ -15,12 +16,22 @@ import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code dlpipe pipeline run FILE}: every stage the pipeline file lists, in one Spark application. */
 @Command(name = "pipeline", description = "Run a declarative pipeline file.", mixinStandardHelpOptions = true,
-        subcommands = {PipelineCommand.Run.class, PipelineCommand.Summary.class})
+        subcommands = {PipelineCommand.Run.class, PipelineCommand.Summary.class, PipelineCommand.Dag.class})
 public final class PipelineCommand {
+
+    /** The pipeline file's effective configuration (after {@code adjust}), its data kind resolved. */
+    static Config pipelineConfig(Path file, ConfigOptions options, java.util.function.UnaryOperator<Config> adjust) {
+        if (!file.toFile().isFile()) {
+            throw new dev.dlpipe.UserError("pipeline file not found: " + file);
+        }
+        Config loaded = adjust.apply(options.load(List.of(file)));
+        return dev.dlpipe.pipeline.DataKinds.resolve(loaded, loaded.string("pipeline.input"));
+    }
 
     @Command(name = "run", description = "Run the stages of a pipeline file (pipelines/*.yaml) and print a summary.",
             mixinStandardHelpOptions = true)
@@ -34,11 +45,7 @@ public final class PipelineCommand {
 
         @Override
         public Integer call() {
-            if (!file.toFile().isFile()) {
-                throw new dev.dlpipe.UserError("pipeline file not found: " + file);
-            }
-            Config loaded = configOptions.load(List.of(file));
-            Config config = dev.dlpipe.pipeline.DataKinds.resolve(loaded, loaded.string("pipeline.input"));
+            Config config = pipelineConfig(file, configOptions, c -> c);
             PipelinePlan plan = PipelinePlan.of(config); // a bad plan fails here, before Spark starts
             if (configOptions.dryRun()) {
                 ConfigOptions.print(config);
@@ -87,6 +94,55 @@ public final class PipelineCommand {
                 }
                 System.out.print(RunSummary.ofRunJson(Json.readMap(Fs.readString(runJson))));
             }
+            return 0;
+        }
+    }
+
+    @Command(name = "dag", mixinStandardHelpOptions = true,
+            description = "Write an Airflow DAG from a pipeline file: one SparkSubmitOperator per stage, each submitting "
+                    + "what jobs/<stage>.sh submits (settings: the airflow.* keys).")
+    static final class Dag implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "pipeline file (pipelines/*.yaml)")
+        Path file;
+
+        @Option(names = "--schedule", paramLabel = "CRON",
+                description = "cron expression or preset such as @daily (= --set airflow.schedule=CRON; default: manual)")
+        String schedule;
+
+        @Option(names = "--output", paramLabel = "FILE.py",
+                description = "where to write the DAG (default: NAME_dag.py beside the pipeline file)")
+        Path output;
+
+        @Mixin
+        ConfigOptions configOptions;
+
+        @Override
+        public Integer call() {
+            Config config = pipelineConfig(file, configOptions,
+                    c -> schedule == null ? c : c.with("airflow.schedule", schedule, "--schedule"));
+            // the tasks load the same file, profile and settings; the airflow.* ones only shape the DAG
+            List<String> taskSets = configOptions.overrides().stream().filter(s -> !s.startsWith("airflow.")).toList();
+            Path home = Path.of(System.getProperty("dlpipe.home", "."));
+            String text = AirflowDag.write(new AirflowDag.Source(file, home, configOptions.profile, taskSets), config);
+            Path target = output != null ? output
+                    : file.toAbsolutePath().getParent().resolve(config.string("pipeline.name") + "_dag.py");
+            try {
+                Path dir = target.toAbsolutePath().getParent();
+                java.nio.file.Files.createDirectories(dir);
+                Path tmp = java.nio.file.Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+                java.nio.file.Files.writeString(tmp, text);
+                java.nio.file.Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (java.io.IOException e) {
+                throw new dev.dlpipe.UserError("cannot write the DAG to " + target + ": " + e.getMessage());
+            }
+            PipelinePlan plan = PipelinePlan.of(config);
+            System.out.println("Wrote " + target + ": DAG with " + plan.steps().size() + " task(s), "
+                    + String.join(" >> ", plan.steps().stream().map(PipelinePlan.Step::stage).toList())
+                    + "; schedule " + (config.string("airflow.schedule").isEmpty() ? "none (trigger it)"
+                    : config.string("airflow.schedule")) + ". Airflow needs apache-airflow-providers-apache-spark, "
+                    + "the jar and the Variables the file's header names (README: Scheduling with Airflow).");
             return 0;
         }
     }

@@ -28,7 +28,8 @@ public final class ConfigSchema {
                 "how inputs are identified in manifests: content (SHA-256 of the bytes, hashed by Spark tasks) or listing "
                         + "(sizes and the store's own checksums; no byte read)", "content", "listing"));
         add(ConfigKey.of("run.force", BOOLEAN,
-                "replace an output directory that a different stage wrote (also: --force); other files are never replaced"));
+                "run a stage whose output is up to date, and replace an output directory that a different stage wrote (also: "
+                        + "--force); other files are never replaced"));
 
         add(ConfigKey.of("pipeline.name", STRING, "name of the pipeline, used in logs and the run report"));
         add(ConfigKey.of("pipeline.input", INPUT_PATH, "input dataset the first stage reads"));
@@ -217,6 +218,30 @@ public final class ConfigSchema {
                 "onnx-int8"));
 
         add(ConfigKey.range("score.batch-size", INT, 1, 65_536, "rows scored per model call"));
+
+        // the Airflow DAG that `pipeline dag` writes (Airflow Variables of the same names override the paths)
+        add(ConfigKey.of("airflow.dag-id", STRING, "the DAG's id (empty: dlpipe_<pipeline.name>)"));
+        add(ConfigKey.of("airflow.schedule", STRING,
+                "cron expression or preset (@daily, @hourly...); empty: runs only when triggered (also: --schedule)"));
+        add(ConfigKey.of("airflow.start-date", STRING, "first logical date the schedule counts from (YYYY-MM-DD)"));
+        add(ConfigKey.of("airflow.catchup", BOOLEAN, "run the intervals between start-date and now (backfill on deploy)"));
+        add(ConfigKey.range("airflow.max-active-runs", INT, 1, 64,
+                "DAG runs at once (1 while a pipeline trains: two trainings would fight for the executors)"));
+        add(ConfigKey.of("airflow.owner", STRING, "owner shown in Airflow"));
+        add(ConfigKey.of("airflow.tags", STRING_LIST, "tags shown in Airflow (dlpipe and the data kind are added)"));
+        add(ConfigKey.range("airflow.retries", INT, 0, 100, "retries of a failed stage task"));
+        add(ConfigKey.range("airflow.retry-delay-minutes", INT, 0, 1440, "wait before a retry"));
+        add(ConfigKey.range("airflow.timeout-minutes", INT, 1, 100_000, "execution timeout of each stage task"));
+        add(ConfigKey.of("airflow.stage-timeout-minutes", MAP,
+                "execution timeout of named stages, overriding airflow.timeout-minutes (e.g. {train: 360})"));
+        add(ConfigKey.of("airflow.conn-id", STRING, "Airflow connection of the Spark master (spark_default)"));
+        add(ConfigKey.of("airflow.dlpipe-home", STRING,
+                "dlpipe checkout or install on the Airflow workers (conf/, the pipeline file; Variable dlpipe_home)"));
+        add(ConfigKey.of("airflow.jar", STRING,
+                "job jar as the workers see it (empty: <dlpipe-home>/target/dlpipe-VERSION-job.jar; Variable dlpipe_jar)"));
+        add(ConfigKey.of("airflow.run-root", STRING,
+                "where each DAG run writes <run-root>/<pipeline.name>/<ds> (empty: <dlpipe-home>/runs; Variable dlpipe_run_root)"));
+        add(ConfigKey.of("airflow.driver-memory", STRING, "spark-submit --driver-memory of every task"));
     }
 
     private ConfigSchema() {

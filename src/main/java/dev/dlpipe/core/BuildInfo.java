@@ -29,6 +29,15 @@ public final class BuildInfo {
         return value("git.commit");
     }
 
+    /** The JVM flags Spark and ND4J need on Java 17 (the pom's spark.java17.opens, also target/jvm-opens.txt). */
+    public static String java17Flags() {
+        String v = value("java17.opens");
+        if (v.equals("unknown")) {
+            throw new IllegalStateException("dlpipe-build.properties has no java17.opens: the build filters it from the pom");
+        }
+        return v;
+    }
+
     private static String value(String key) {
         String v = PROPS.getProperty(key);
         return v == null || v.isBlank() || v.startsWith("${") ? "unknown" : v;

@@ -68,6 +68,20 @@ class LauncherScriptsTest {
         bin = Files.createDirectories(project.resolve("fakebin"));
         script(bin.resolve("java"), """
                 #!/usr/bin/env bash
+                if [[ " $* " == *" dev.dlpipe.cli.Main submit-args "* ]]; then
+                  # stands in for `dlpipe submit-args` (the real one: SparkSubmissionTest, PipelineDagIT)
+                  while [ "$1" != --jar ]; do shift; done; jar="$2"
+                  while [ "$1" != -- ]; do shift; done; shift
+                  printf 'DLPIPE_SUBMIT_OPTIONS=(--class dev.dlpipe.cli.Main)\nDLPIPE_SUBMIT_APP=(%q' "$jar"
+                  printf ' %q' "$@"; printf ')\n'
+                  exit 0
+                fi
+                if [[ " $* " == *" org.apache.spark.launcher.Main org.apache.spark.deploy.SparkSubmit "* ]]; then
+                  # stands in for Spark's launcher: the driver command it would print, NUL-separated
+                  while [ "$1" != org.apache.spark.deploy.SparkSubmit ]; do shift; done; shift
+                  printf '\\0\\n'; printf '%s\\0' java -cp fake-spark-home/jars/'*' org.apache.spark.deploy.SparkSubmit "$@"
+                  exit 0
+                fi
                 echo "JAVA $*"
                 exit "${FAKE_JAVA_RC:-0}"
                 """);

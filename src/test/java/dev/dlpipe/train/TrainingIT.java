@@ -1,6 +1,9 @@
 package dev.dlpipe.train;
 
+import static dev.dlpipe.Processes.*;
 import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.Processes;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -11,7 +14,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -142,43 +144,7 @@ class TrainingIT {
     // ---- helpers ----
 
     static Process start(List<String> command, Map<String, String> env, Path log) throws IOException {
-        Files.createDirectories(log.getParent());
-        ProcessBuilder pb = new ProcessBuilder(command).directory(PROJECT.toFile())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putAll(env);
-        return pb.start();
-    }
-
-    static int waitFor(Process p, int seconds) throws InterruptedException {
-        if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
-            killTree(p);
-            fail("timed out after " + seconds + " s: " + p.info().commandLine().orElse("?"));
-        }
-        return p.exitValue();
-    }
-
-    static void awaitFile(Path file, Process p, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-        while (!Files.exists(file)) {
-            if (!p.isAlive()) {
-                fail("process ended (exit " + p.exitValue() + ") before " + file + " appeared");
-            }
-            if (System.nanoTime() > deadline) {
-                killTree(p);
-                fail("no " + file + " after " + seconds + " s");
-            }
-            Thread.sleep(200);
-        }
-    }
-
-    static void killTree(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try {
-            p.onExit().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("could not kill " + p.pid(), e);
-        }
+        return Processes.start(PROJECT, command, env, log);
     }
 
     /** Executor JVMs started by this cluster's workers: they run in a work directory below the cluster dir. */
@@ -210,35 +176,15 @@ class TrainingIT {
         return all.toString();
     }
 
-    static byte[] entry(Path zip, String name) throws IOException {
-        try (ZipFile z = new ZipFile(zip.toFile())) {
-            return z.getInputStream(z.getEntry(name)).readAllBytes();
-        }
-    }
-
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    static List<String> concat(List<String> base, String... more) {
-        List<String> all = new ArrayList<>(base);
-        all.addAll(List.of(more));
-        return all;
-    }
-
+    /** The directory and the checkpoints training keeps beside it. */
     static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-        for (Path sibling : List.of(Path.of(dir + "-checkpoints"))) {
-            if (Files.exists(sibling)) {
-                deleteRecursively(sibling);
-            }
-        }
+        Processes.deleteRecursively(dir);
+        Processes.deleteRecursively(Path.of(dir + "-checkpoints"));
     }
 }
