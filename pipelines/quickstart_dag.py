@@ -3,7 +3,8 @@
 #
 # One SparkSubmitOperator per stage, in the pipeline's order. Each submits exactly what jobs/<stage>.sh
 # submits for that stage (the same jar, main class, --conf entries, Java 17 flags and arguments: both
-# come from dlpipe's SparkSubmission). The Spark master is the connection's.
+# come from dlpipe's SparkSubmission). The Spark master is the connection's. The last task, report,
+# writes run.json and report.md/html into the run directory from the stages' manifests.
 #
 # Per environment, set Airflow Variables instead of editing this file:
 #   dlpipe_home              the dlpipe checkout or install on the workers (conf/, pipelines/, data)
@@ -54,7 +55,7 @@ default_args = {
 
 with DAG(
     dag_id="dlpipe_quickstart",
-    description="dlpipe pipeline 'quickstart': clean -> augment -> pack -> train -> compress -> export -> score",
+    description="dlpipe pipeline 'quickstart': clean -> augment -> pack -> train -> compress -> export -> score, then the run report",
     schedule=None,
     start_date=datetime(2026, 1, 1),
     catchup=False,
@@ -111,5 +112,12 @@ with DAG(
         execution_timeout=timedelta(minutes=120),
         **SUBMIT,
     )
+    report = SparkSubmitOperator(
+        task_id="report",
+        name="dlpipe pipeline",
+        application_args=["pipeline", "report", PIPELINE_FILE, "--set", f"pipeline.input={DLPIPE_HOME}/sample-data/images/images.parquet", "--set", f"run.dir={RUN_DIR}"],
+        execution_timeout=timedelta(minutes=120),
+        **SUBMIT,
+    )
 
-    clean >> augment >> pack >> train >> compress >> export >> score
+    clean >> augment >> pack >> train >> compress >> export >> score >> report

@@ -21,7 +21,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code dlpipe pipeline run FILE}: every stage the pipeline file lists, in one Spark application. */
 @Command(name = "pipeline", description = "Run a declarative pipeline file.", mixinStandardHelpOptions = true,
-        subcommands = {PipelineCommand.Run.class, PipelineCommand.Summary.class, PipelineCommand.Dag.class})
+        subcommands = {PipelineCommand.Run.class, PipelineCommand.Summary.class, PipelineCommand.Dag.class,
+                PipelineCommand.Report.class})
 public final class PipelineCommand {
 
     /** The pipeline file's effective configuration (after {@code adjust}), its data kind resolved. */
@@ -71,6 +72,29 @@ public final class PipelineCommand {
             } finally {
                 spark.stop();
             }
+        }
+    }
+
+    @Command(name = "report", mixinStandardHelpOptions = true,
+            description = "Write run.json and report.md/html for a pipeline whose stages ran one by one (jobs/<stage>.sh, "
+                    + "the tasks of an Airflow DAG), from the stages' manifests in run.dir; the DAG's last task.")
+    static final class Report implements Callable<Integer> {
+
+        @Parameters(index = "0", paramLabel = "FILE", description = "the pipeline file the stages ran from")
+        Path file;
+
+        @Mixin
+        ConfigOptions configOptions;
+
+        @Override
+        public Integer call() {
+            Config config = pipelineConfig(file, configOptions, c -> c);
+            List<StageReport> reports = RunReport.writeFromManifests(config);
+            System.out.print(RunSummary.table(reports));
+            System.out.print(RunSummary.highlights(reports));
+            System.out.println("Report: " + Fs.child(config.string("run.dir"), RunReport.MARKDOWN) + " (and "
+                    + RunReport.HTML + " beside it, for a browser)");
+            return 0;
         }
     }
 

@@ -3,7 +3,6 @@ package dev.dlpipe.core;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.config.ConfigException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -88,17 +87,11 @@ public final class UpToDate {
     }
 
     /** The report a current output stands for: its manifest's counts and metrics, marked as skipped. */
-    @SuppressWarnings("unchecked")
     public static StageReport report(String stage, String output, Map<String, Object> manifest) {
-        Map<String, Object> metrics = manifest.get("metrics") instanceof Map<?, ?> mm
-                ? new LinkedHashMap<>((Map<String, Object>) mm) : new LinkedHashMap<>();
-        String summary = "up to date, skipped (written " + manifest.get("started_at") + ")";
-        Object was = manifest.get("summary");
-        if (was != null && !String.valueOf(was).isBlank()) {
-            summary += "; " + was;
-        }
-        return new StageReport(stage, Fs.qualify(output), Counts.fromMap((Map<String, Object>) manifest.get("counts")),
-                metrics, summary, 0.0);
+        StageReport was = StageReport.fromManifest(output, manifest);
+        String summary = "up to date, skipped (written " + manifest.get("started_at") + ")"
+                + (was.summary().isBlank() ? "" : "; " + was.summary());
+        return new StageReport(stage, was.output(), was.counts(), was.metrics(), summary, 0.0);
     }
 
     /** A value as the manifest holds it after a JSON round trip (numbers, lists and maps as Jackson reads them). */

@@ -29,6 +29,8 @@ public final class AirflowDag {
     private static final String JAR = token("JOB_JAR");
     private static final String RUN_DIR = token("RUN_DIR");
     private static final String PROPERTIES = token("SPARK_PROPERTIES");
+    /** The DAG's last task: run.json and report.md from the stages' manifests ({@code pipeline report}). */
+    public static final String REPORT_TASK = "report";
     private static final Pattern TOKEN = Pattern.compile("\u0001([A-Z0-9_]+)\u0001");
 
     /**
@@ -109,14 +111,14 @@ public final class AirflowDag {
                 throw new IllegalStateException("the stages' submissions differ in more than name and arguments");
             }
             ids.add(step.stage());
-            tasks.append("    ").append(step.stage()).append(" = SparkSubmitOperator(\n");
-            kw(tasks, "        ", "task_id", py(step.stage(), named));
-            kw(tasks, "        ", "name", py(s.name(), named));
-            kw(tasks, "        ", "application_args", list(s.applicationArgs(), named));
-            kw(tasks, "        ", "execution_timeout", "timedelta(minutes=" + timeout(timeouts, step.stage(), config) + ")");
-            tasks.append("        **SUBMIT,\n");
-            tasks.append("    )\n");
+            task(tasks, step.stage(), s, timeout(timeouts, step.stage(), config), named);
         }
+        // last, run.json and the report a person reads, from the stages' manifests (what `pipeline run` leaves)
+        List<String> report = new ArrayList<>(List.of("pipeline", "report", pipelineFile));
+        report.addAll(common.subList(2, common.size()));
+        report.addAll(List.of("--set", "run.dir=" + RUN_DIR));
+        task(tasks, REPORT_TASK, SparkSubmission.of(site, report), config.integer("airflow.timeout-minutes"), named);
+        ids.add(REPORT_TASK);
 
         Map<String, String> constants = new LinkedHashMap<>();
         constants.put("DLPIPE_HOME", variable("dlpipe_home", jinja(homeDefault)));
@@ -138,7 +140,8 @@ public final class AirflowDag {
                 #
                 # One SparkSubmitOperator per stage, in the pipeline's order. Each submits exactly what jobs/<stage>.sh
                 # submits for that stage (the same jar, main class, --conf entries, Java 17 flags and arguments: both
-                # come from dlpipe's SparkSubmission). The Spark master is the connection's.
+                # come from dlpipe's SparkSubmission). The Spark master is the connection's. The last task, report,
+                # writes run.json and report.md/html into the run directory from the stages' manifests.
                 #
                 # Per environment, set Airflow Variables instead of editing this file:
                 #   dlpipe_home              the dlpipe checkout or install on the workers (conf/, pipelines/, data)
@@ -178,7 +181,8 @@ public final class AirflowDag {
         py.append("}\n\n");
         py.append("with DAG(\n");
         kw(py, "    ", "dag_id", py(dagId, named));
-        kw(py, "    ", "description", py("dlpipe pipeline '" + name + "': " + String.join(" -> ", ids), named));
+        kw(py, "    ", "description", py("dlpipe pipeline '" + name + "': " + String.join(" -> ", ids.subList(0,
+                ids.size() - 1)) + ", then the run report", named));
         String schedule = config.string("airflow.schedule");
         kw(py, "    ", "schedule", schedule.isEmpty() ? "None" : py(schedule, named));
         kw(py, "    ", "start_date", startDate(config));
@@ -262,6 +266,17 @@ public final class AirflowDag {
     /** A Jinja string literal. */
     private static String jinja(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    private static void task(StringBuilder tasks, String id, SparkSubmission s, int timeoutMinutes,
+                             Map<String, String> named) {
+        tasks.append("    ").append(id).append(" = SparkSubmitOperator(\n");
+        kw(tasks, "        ", "task_id", py(id, named));
+        kw(tasks, "        ", "name", py(s.name(), named));
+        kw(tasks, "        ", "application_args", list(s.applicationArgs(), named));
+        kw(tasks, "        ", "execution_timeout", "timedelta(minutes=" + timeoutMinutes + ")");
+        tasks.append("        **SUBMIT,\n");
+        tasks.append("    )\n");
     }
 
     private static void kw(StringBuilder sb, String indent, String key, String value) {

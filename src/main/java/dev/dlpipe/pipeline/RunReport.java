@@ -39,6 +39,36 @@ public final class RunReport {
     private RunReport() {
     }
 
+    /**
+     * run.json and the report for a run whose stages ran as separate applications (jobs/&lt;stage&gt;.sh, the tasks of
+     * an Airflow DAG), put together from the stages' manifests: every planned stage must have published its output.
+     * The run started when its first stage did; the Spark master is the one the stages ran on.
+     */
+    public static List<StageReport> writeFromManifests(Config config) {
+        PipelinePlan plan = PipelinePlan.of(config);
+        List<StageReport> reports = new ArrayList<>();
+        Instant started = null;
+        String master = null;
+        for (PipelinePlan.Step step : plan.steps()) {
+            String manifest = Fs.child(step.output(), dev.dlpipe.core.StageRunner.MANIFEST);
+            if (!Fs.exists(manifest)) {
+                throw new dev.dlpipe.UserError("pipeline report: " + step.stage() + " has no published output in "
+                        + step.output() + " (no " + dev.dlpipe.core.StageRunner.MANIFEST + "); run it first, or give "
+                        + "--set run.dir=DIR of the run to report on");
+            }
+            Map<String, Object> m = Json.readMap(Fs.readString(manifest));
+            reports.add(StageReport.fromManifest(step.output(), m));
+            Instant at = Instant.parse(String.valueOf(m.get("started_at")));
+            started = started == null || at.isBefore(started) ? at : started;
+            if (master == null && m.get("spark") instanceof Map<?, ?> spark) {
+                master = String.valueOf(spark.get("master"));
+            }
+        }
+        Config shown = master == null ? config : config.with("spark.master", master, "the stages' manifests");
+        write(plan.runDir(), shown, reports, started == null ? Instant.now() : started);
+        return reports;
+    }
+
     public static void write(String runDir, Config config, List<StageReport> reports, Instant started) {
         write(runDir, config, reports, started, null, null);
     }

@@ -61,14 +61,17 @@ class AirflowDagTest {
 
             List<Map<String, Object>> tasks = DagTasks.tasks(read);
             List<String> stages = plan.steps().stream().map(PipelinePlan.Step::stage).toList();
-            assertEquals(stages, tasks.stream().map(t -> t.get("task_id")).toList(), what + ": one task per stage, in order");
+            List<String> ids = new ArrayList<>(stages);
+            ids.add(AirflowDag.REPORT_TASK);
+            assertEquals(ids, tasks.stream().map(t -> t.get("task_id")).toList(),
+                    what + ": one task per stage, in order, then the report");
             String runDir = "/data/runs/" + plan.name() + "/2026-03-04";
             SparkSubmission.Site site = new SparkSubmission.Site(home + "/target/dlpipe-"
                     + dev.dlpipe.core.BuildInfo.version() + "-job.jar", home, home + "/.cache", "4g", "");
             for (int i = 0; i < tasks.size(); i++) {
                 Map<String, Object> task = tasks.get(i);
-                String stage = stages.get(i);
-                assertEquals(i == 0 ? List.of() : List.of(stages.get(i - 1)), task.get("upstream"), what + " " + stage);
+                String stage = ids.get(i);
+                assertEquals(i == 0 ? List.of() : List.of(ids.get(i - 1)), task.get("upstream"), what + " " + stage);
                 assertEquals(7200.0, task.get("execution_timeout_seconds"));
                 assertEquals(Map.of("OMP_NUM_THREADS", "1"), task.get("env"));
                 List<String> argv = DagTasks.argv(task);
@@ -77,6 +80,11 @@ class AirflowDagTest {
                 assertEquals(expected.argv(), argv.subList(3, argv.size()), what + " " + stage);
 
                 List<String> args = appArgs(argv);
+                if (stage.equals(AirflowDag.REPORT_TASK)) {
+                    assertEquals(List.of("pipeline", "report", home + "/pipelines/" + what), args.subList(0, 3), what);
+                    assertTrue(String.join(" ", args).endsWith("--set run.dir=" + runDir), what + ": " + args);
+                    continue;
+                }
                 assertEquals(stage, args.get(0));
                 assertEquals(runDir + "/" + stage, args.get(args.indexOf("--output") + 1), what);
                 assertEquals(home + "/pipelines/" + what, args.get(args.indexOf("--config") + 1), what);
@@ -112,6 +120,9 @@ class AirflowDagTest {
         assertEquals(4, ((Map<?, ?>) d.get("default_args")).get("retries"));
         for (Map<String, Object> t : DagTasks.tasks(read)) {
             assertEquals(t.get("task_id").equals("train") ? 21600.0 : 7200.0, t.get("execution_timeout_seconds"));
+            if (t.get("task_id").equals(AirflowDag.REPORT_TASK)) {
+                continue;
+            }
             assertEquals("spark_prod", t.get("conn_id"));
             List<String> args = appArgs(DagTasks.argv(t));
             assertTrue(String.join(" ", args).endsWith("--set train.epochs=2"), "--set reaches every task: " + args);

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.Test;
  * what {@code jobs/<stage>.sh} submits for the same arguments; the commands then run for real, in dependency order,
  * through spark-submit (jobs/spark-submit: Spark's own launcher) from a working directory of their own, as an
  * Airflow worker runs them. The train task is SIGKILLed after its first epoch and run again, as a retry would.
- * The DAG run's directory must match {@code ./run pipeline run} of the same file: the same counts, metrics to
- * 1e-6 and the same trained parameters, and nothing left behind by the killed attempt.
+ * The DAG run's directory (its report task writes run.json from the manifests) must match {@code ./run pipeline
+ * run} of the same file: the same counts, metrics to 1e-6 and the same trained parameters, and nothing left behind
+ * by the killed attempt.
  */
 class PipelineDagIT {
 
@@ -51,8 +52,10 @@ class PipelineDagIT {
         // the same command as jobs/<stage>.sh, element by element
         for (Map<String, Object> task : tasks) {
             List<String> argv = DagTasks.argv(task);
-            List<String> script = new ArrayList<>(List.of("jobs/" + task.get("task_id") + ".sh"));
-            script.addAll(AirflowDagTest.appArgs(argv).subList(1, AirflowDagTest.appArgs(argv).size()));
+            List<String> app = AirflowDagTest.appArgs(argv);
+            List<String> script = new ArrayList<>(task.get("task_id").equals(AirflowDag.REPORT_TASK)
+                    ? List.of("jobs/submit.sh") : List.of("jobs/" + task.get("task_id") + ".sh"));
+            script.addAll(task.get("task_id").equals(AirflowDag.REPORT_TASK) ? app : app.subList(1, app.size()));
             Path log = WORK.resolve("print-" + task.get("task_id") + ".log");
             Process p = start(PROJECT, script, Map.of("DLPIPE_PRINT_SUBMIT", "1", "SPARK_MASTER", "local[2]"), log);
             assertEquals(0, waitFor(p, 60), Files.readString(log));
@@ -79,8 +82,11 @@ class PipelineDagIT {
         double dagSeconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(List.of(), leftovers(runDir, "train"), "the retry left no staging, old or lock files");
 
+        assertTrue(Files.readString(runDir.resolve("report.md")).contains("| [score](score/) |"), "the report task's report.md");
+
         // a retry of a finished task: skipped, nothing rewritten
-        Map<String, Object> score = tasks.get(tasks.size() - 1);
+        Map<String, Object> score = tasks.get(tasks.size() - 2);
+        assertEquals("score", score.get("task_id"));
         String before = Files.readString(runDir.resolve("score/_manifest.json"));
         Path again = WORK.resolve("task-score-again.log");
         assertEquals(0, waitFor(startTask(score, cwd, again), 300), tail(again));
@@ -98,12 +104,18 @@ class PipelineDagIT {
         System.out.printf("quickstart (%s): DAG tasks through spark-submit %.1f s (with a killed train attempt), "
                 + "./run pipeline run %.1f s%n", String.join(" ", SETS), dagSeconds, localSeconds);
 
-        for (Map<String, Object> task : tasks) {
+        for (Map<String, Object> task : tasks.subList(0, tasks.size() - 1)) {
             String stage = (String) task.get("task_id");
             Map<String, Object> a = Json.readMap(Files.readString(runDir.resolve(stage).resolve("_manifest.json")));
             Map<String, Object> b = Json.readMap(Files.readString(local.resolve(stage).resolve("_manifest.json")));
             assertEquals(b.get("counts"), a.get("counts"), stage + " counts");
             assertSame(stage + ".metrics", b.get("metrics"), a.get("metrics"));
+        }
+        List<?> dagStages = (List<?>) Json.readMap(Files.readString(runDir.resolve("run.json"))).get("stages");
+        List<?> localStages = (List<?>) Json.readMap(Files.readString(local.resolve("run.json"))).get("stages");
+        assertEquals(localStages.size(), dagStages.size(), "run.json of the DAG run lists every stage");
+        for (int i = 0; i < localStages.size(); i++) {
+            assertEquals(((Map<?, ?>) localStages.get(i)).get("counts"), ((Map<?, ?>) dagStages.get(i)).get("counts"));
         }
         for (String zip : List.of("train/model.zip", "export/model.zip")) {
             assertEquals(entries(local.resolve(zip)), entries(runDir.resolve(zip)), zip + ": the same entries, byte for byte");

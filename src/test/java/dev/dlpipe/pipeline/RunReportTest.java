@@ -98,4 +98,30 @@ class RunReportTest {
         assertTrue(e.getMessage().startsWith("pipeline.class-names (--set pipeline.class-names) names 2 classes, but the data has 3"),
                 e.getMessage());
     }
+
+    /** A pipeline whose stages ran one by one (jobs/<stage>.sh, a DAG's tasks): the report from their manifests. */
+    @Test
+    void aRunOfSeparateStagesIsReportedFromItsManifestsAndAMissingStageIsNamed() throws Exception {
+        Config config = ConfigLoader.load(List.of(), List.of("pipeline.name=demo", "pipeline.input=" + run,
+                "pipeline.data-kind=tensor", "pipeline.stages=[train, score]", "run.dir=" + run));
+        dev.dlpipe.UserError missing = assertThrows(dev.dlpipe.UserError.class,
+                () -> RunReport.writeFromManifests(config));
+        assertTrue(missing.getMessage().startsWith("pipeline report: train has no published output in "),
+                missing.getMessage());
+        for (String stage : List.of("train", "score")) {
+            Files.createDirectories(run.resolve(stage));
+            Files.writeString(run.resolve(stage).resolve("_manifest.json"), Json.write(Map.of("stage", stage,
+                    "started_at", stage.equals("train") ? "2026-01-02T03:00:00Z" : "2026-01-02T03:05:00Z",
+                    "wall_seconds", 12.5, "spark", Map.of("master", "spark://m:7077"),
+                    "counts", Counts.rows(10, 10, Map.of(), 0).toMap(), "metrics", Map.of("accuracy", 0.9),
+                    "summary", stage + " done")));
+        }
+        List<StageReport> reports = RunReport.writeFromManifests(config);
+        assertEquals(List.of("train", "score"), reports.stream().map(StageReport::stage).toList());
+        Map<String, Object> runJson = Json.readMap(Files.readString(run.resolve("run.json")));
+        assertEquals("2026-01-02T03:00:00Z", runJson.get("started_at"), "the run started with its first stage");
+        assertEquals("spark://m:7077", ((Map<?, ?>) runJson.get("config")).get("spark.master"));
+        assertEquals(12.5, ((Map<?, ?>) ((List<?>) runJson.get("stages")).get(1)).get("wall_seconds"));
+        assertTrue(Files.readString(run.resolve("report.md")).contains("score done"));
+    }
 }
