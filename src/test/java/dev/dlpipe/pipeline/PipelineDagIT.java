@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Airflow route without Airflow, on the packaged jar: the DAG {@code ./run pipeline dag} writes for the
- * quickstart is read by dag_tasks.py (ast, Jinja2, the Spark provider's command line); each task's command equals
+ * The Airflow route without Airflow, on the packaged jar: the DAG {@code ./run pipeline dag} writes for
+ * pipelines/images.yaml is read by dag_tasks.py (ast, Jinja2, the Spark provider's command line); each task's command equals
  * what {@code jobs/<stage>.sh} submits for the same arguments; the commands then run for real, in dependency order,
  * through spark-submit (jobs/spark-submit: Spark's own launcher) from a working directory of their own, as an
  * Airflow worker runs them. The train task is SIGKILLed after its first epoch and run again, as a retry would.
@@ -28,7 +28,10 @@ class PipelineDagIT {
 
     static final Path PROJECT = DagTasks.PROJECT;
     static final Path WORK = PROJECT.resolve("target/it-dag");
-    static final List<String> SETS = List.of("train.epochs=2", "compress.finetune-epochs=1");
+    /** pipelines/images.yaml: 500 of scikit-learn's digits as PNG class folders, small enough that the driver and
+     * Spark start-ups of the eight tasks are most of the test's time; epochs enough to kill train mid-way. */
+    static final String PIPELINE = "pipelines/images.yaml";
+    static final List<String> SETS = List.of("train.epochs=8", "compress.finetune-epochs=1");
     /** Metrics that measure time on this machine, not the result. */
     static final Pattern TIMING = Pattern.compile("(?i).*(seconds|per_second|latency|_ms|serve|cpu).*");
 
@@ -36,8 +39,8 @@ class PipelineDagIT {
     void theDagsTasksRunThroughSparkSubmitAndGiveWhatThePipelineRunGives() throws Exception {
         deleteRecursively(WORK);
         Files.createDirectories(WORK);
-        Path dag = WORK.resolve("quickstart_dag.py");
-        List<String> generate = new ArrayList<>(List.of("./run", "pipeline", "dag", "pipelines/quickstart.yaml",
+        Path dag = WORK.resolve("images_dag.py");
+        List<String> generate = new ArrayList<>(List.of("./run", "pipeline", "dag", PIPELINE,
                 "--output", dag.toString()));
         SETS.forEach(s -> generate.addAll(List.of("--set", s)));
         assertEquals(0, waitFor(start(PROJECT, generate, Map.of(), WORK.resolve("dag.log")), 120),
@@ -47,7 +50,7 @@ class PipelineDagIT {
         Map<String, Object> read = DagTasks.read(dag, "local[2]", "2026-01-02",
                 Map.of("dlpipe_home", PROJECT.toString(), "dlpipe_run_root", runRoot.toString()));
         List<Map<String, Object>> tasks = DagTasks.tasks(read);
-        Path runDir = runRoot.resolve("quickstart/2026-01-02");
+        Path runDir = runRoot.resolve("images/2026-01-02");
 
         // the same command as jobs/<stage>.sh, element by element
         for (Map<String, Object> task : tasks) {
@@ -95,13 +98,13 @@ class PipelineDagIT {
 
         // the same file, locally in one JVM
         Path local = WORK.resolve("local");
-        List<String> run = new ArrayList<>(List.of("./run", "pipeline", "run", "pipelines/quickstart.yaml",
+        List<String> run = new ArrayList<>(List.of("./run", "pipeline", "run", PIPELINE,
                 "--set", "run.dir=" + local));
         SETS.forEach(s -> run.addAll(List.of("--set", s)));
         t0 = System.nanoTime();
         assertEquals(0, waitFor(start(PROJECT, run, Map.of(), WORK.resolve("local.log")), 900), tail(WORK.resolve("local.log")));
         double localSeconds = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("quickstart (%s): DAG tasks through spark-submit %.1f s (with a killed train attempt), "
+        System.out.printf(PIPELINE + " (%s): DAG tasks through spark-submit %.1f s (with a killed train attempt), "
                 + "./run pipeline run %.1f s%n", String.join(" ", SETS), dagSeconds, localSeconds);
 
         for (Map<String, Object> task : tasks.subList(0, tasks.size() - 1)) {
