@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         subcommands = {BenchCommand.CleanText.class, BenchCommand.AugmentImages.class, BenchCommand.Loaders.class,
             BenchCommand.LoaderMemory.class, BenchCommand.LoaderMemoryChild.class, BenchCommand.Train.class,
             BenchCommand.Attacks.class, BenchCommand.Fingerprints.class, BenchCommand.Models.class,
-            BenchCommand.Word2Vecs.class})
+            BenchCommand.Word2Vecs.class, BenchCommand.Score.class, BenchCommand.Serve.class})
 public final class BenchCommand {
 
     abstract static class Bench implements Callable<Integer> {
@@ -142,6 +142,62 @@ public final class BenchCommand {
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
             return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, !noStandalone);
+        }
+    }
+
+    @Command(name = "score", mixinStandardHelpOptions = true,
+            description = "The score stage with DL4J, ONNX Runtime FP32 and int8 on the same rows, beside ONNX Runtime's"
+                    + " Python API (docs/peers/ort_score.py) in one run (docs/benchmarks.md).")
+    static final class Score extends Bench {
+        @Option(names = "--export", defaultValue = "runs/quickstart/export", description = "an export output (default ${DEFAULT-VALUE})")
+        String export;
+
+        @Option(names = "--pack", defaultValue = "runs/quickstart/pack", description = "the pack it was trained on (default ${DEFAULT-VALUE})")
+        String pack;
+
+        @Option(names = "--copies", defaultValue = "12", description = "copies of the pack's train shards to score (default ${DEFAULT-VALUE})")
+        int copies;
+
+        @Option(names = "--repeats", defaultValue = "2", description = "runs per engine; the best counts (default ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
+            return dev.dlpipe.bench.ScoreBenchmark.run(spark, config, work, export, pack, copies, repeats);
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = "A load generator on loopback against serve (the quickstart export): requests/s and p50/p95/p99"
+                    + " at each concurrency, dynamic batching off and on, in one run (docs/benchmarks.md).")
+    static final class Serve implements Callable<Integer> {
+        @Option(names = "--export", defaultValue = "runs/quickstart/export", description = "an export output (default ${DEFAULT-VALUE})")
+        String export;
+
+        @Option(names = "--pack", defaultValue = "runs/quickstart/pack", description = "whose test rows to send (default ${DEFAULT-VALUE})")
+        String pack;
+
+        @Option(names = "--seconds", defaultValue = "10", description = "measured seconds per point (default ${DEFAULT-VALUE})")
+        int seconds;
+
+        @Option(names = "--concurrency", split = ",", defaultValue = "1,8,64", description = "clients (default ${DEFAULT-VALUE})")
+        int[] concurrency;
+
+        @Option(names = "--max-batch-size", defaultValue = "64", description = "batching on: rows per batch (default ${DEFAULT-VALUE})")
+        int maxBatch;
+
+        @Option(names = "--max-delay-ms", defaultValue = "2", description = "batching on: wait for more (default ${DEFAULT-VALUE})")
+        int delay;
+
+        @Mixin
+        ConfigOptions configOptions;
+
+        @Override
+        public Integer call() throws Exception {
+            Map<String, Object> result = dev.dlpipe.bench.ServeBenchmark.run(configOptions.load(List.of()), export, pack,
+                    seconds, concurrency, maxBatch, delay);
+            System.out.println(Json.write(result));
+            return 0;
         }
     }
 

@@ -15,7 +15,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "dlpipe", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Spark-native deep-learning pipeline: clean -> augment -> pack -> train -> compress -> export -> score.",
         subcommands = {PipelineCommand.class, SampleDataCommand.class, BenchCommand.class, ConfigReferenceCommand.class,
-                SubmitArgsCommand.class})
+                SubmitArgsCommand.class, ServeCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

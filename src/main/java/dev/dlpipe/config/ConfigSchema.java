@@ -218,6 +218,24 @@ public final class ConfigSchema {
                 "onnx-int8"));
 
         add(ConfigKey.range("score.batch-size", INT, 1, 65_536, "rows scored per model call"));
+        add(ConfigKey.oneOf("score.engine", "what scores in the executors: onnx (ONNX Runtime on model.onnx, one "
+                + "session per executor), onnx-int8 (model-int8.onnx), dl4j (model.zip)", "onnx", "onnx-int8", "dl4j"));
+
+        // the online model server (`serve`)
+        add(ConfigKey.of("serve.host", STRING, "address the server binds (127.0.0.1: this machine only)"));
+        add(ConfigKey.range("serve.port", INT, 0, 65_535, "port the server listens on (0: any free port)"));
+        add(ConfigKey.range("serve.max-batch-size", INT, 1, 65_536,
+                "rows run together at most by dynamic batching (1: every request alone)"));
+        add(ConfigKey.range("serve.max-delay-ms", INT, 0, 10_000, "how long a batch waits for more requests"));
+        add(ConfigKey.range("serve.replicas", INT, 1, 256, "worker threads running batches on the shared session"));
+        add(ConfigKey.range("serve.queue-capacity", INT, 1, 1_000_000,
+                "requests waiting at most; beyond it the server answers 503 with Retry-After"));
+        add(ConfigKey.range("serve.max-body-bytes", INT, 1024, Integer.MAX_VALUE, "largest request body (else 413)"));
+        add(ConfigKey.oneOf("serve.variant", "which ONNX file to serve: auto (the export manifest's measured choice), "
+                + "fp32 (model.onnx) or int8 (model-int8.onnx)", "auto", "fp32", "int8"));
+        add(ConfigKey.range("serve.intra-op-threads", INT, 0, 1024,
+                "ONNX Runtime threads per batch (0: the cores divided among the replicas)"));
+        add(ConfigKey.range("serve.http-threads", INT, 1, 4096, "threads reading requests and waiting for answers"));
 
         // the Airflow DAG that `pipeline dag` writes (Airflow Variables of the same names override the paths)
         add(ConfigKey.of("airflow.dag-id", STRING, "the DAG's id (empty: dlpipe_<pipeline.name>)"));

@@ -80,9 +80,13 @@ public final class Fs {
     }
 
     public static String readString(String p) {
+        return new String(readBytes(p), StandardCharsets.UTF_8);
+    }
+
+    public static byte[] readBytes(String p) {
         Path path = path(p);
         try (InputStream in = fs(path).open(path)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + p, e);
         }

@@ -225,14 +225,19 @@ public final class ExportStage implements Stage {
 
     /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
     public static String verifiedModel(String exportDir) {
+        return verified(exportDir, MODEL);
+    }
+
+    /** One exported file, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
+    public static String verified(String exportDir, String name) {
         String manifestFile = Fs.child(exportDir, MANIFEST);
         if (!Fs.exists(manifestFile)) {
             throw new UserError(exportDir + ": no " + MANIFEST + " (expected an export output)");
         }
-        String model = Fs.child(exportDir, MODEL);
+        String model = Fs.child(exportDir, name);
         for (Object o : (List<?>) Json.readMap(Fs.readString(manifestFile)).get("files")) {
             Map<?, ?> f = (Map<?, ?>) o;
-            if (MODEL.equals(f.get("file")) && f.get("sha256") != null) {
+            if (name.equals(f.get("file")) && f.get("sha256") != null) {
                 String actual = Fingerprint.sha256(model);
                 if (!actual.equals(f.get("sha256"))) {
                     throw new UserError(model + " is not the file export wrote: its SHA-256 is " + actual + ", "
@@ -241,7 +246,8 @@ public final class ExportStage implements Stage {
                 return model;
             }
         }
-        throw new UserError(manifestFile + " lists no SHA-256 for " + MODEL + " (an export from an older dlpipe?): export again");
+        throw new UserError(manifestFile + " lists no SHA-256 for " + name + " (an export from an older dlpipe, or "
+                + "export.formats without it?): export again");
     }
 
     private static Map<String, Object> file(String format, String name, String path) {

@@ -20,8 +20,16 @@ public final class OnnxRuntimeModel implements AutoCloseable {
     private final boolean tokenIds;
 
     public OnnxRuntimeModel(byte[] model) {
-        try {
-            session = env.createSession(model, new OrtSession.SessionOptions());
+        this(model, 0);
+    }
+
+    /** With {@code intraOpThreads} threads per call (0: ONNX Runtime's default, one per core). */
+    public OnnxRuntimeModel(byte[] model, int intraOpThreads) {
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            if (intraOpThreads > 0) {
+                options.setIntraOpNumThreads(intraOpThreads);
+            }
+            session = env.createSession(model, options);
         } catch (OrtException e) {
             throw new IllegalStateException("ONNX Runtime refused the exported model: " + e.getMessage(), e);
         }

@@ -4,8 +4,6 @@ import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.core.Quarantine;
 import dev.dlpipe.export.ExportStage;
-import dev.dlpipe.model.Models;
-import dev.dlpipe.model.Network;
 import java.util.Iterator;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.broadcast.Broadcast;
@@ -15,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Scores raw rows turned into features, {@code batch} at a time, into rows of {@link #SCORED}: a
@@ -39,11 +35,11 @@ final class BatchPredictor {
      * features ({@link #score}); loading the model, batching and the output rows are shared.
      */
     abstract static class PartitionScorer implements MapPartitionsFunction<Row, Row> {
-        private final Broadcast<byte[]> model;
+        private final Broadcast<ScoringModel.Payload> model;
         private final int batch;
         private final List<String> classNames;
 
-        PartitionScorer(Broadcast<byte[]> model, int batch, List<String> classNames) {
+        PartitionScorer(Broadcast<ScoringModel.Payload> model, int batch, List<String> classNames) {
             this.model = model;
             this.batch = batch;
             this.classNames = classNames;
@@ -54,8 +50,7 @@ final class BatchPredictor {
 
         @Override
         public Iterator<Row> call(Iterator<Row> input) {
-            BatchPredictor predictor = new BatchPredictor(Models.fromCompact(model.value()), batch,
-                    classNames);
+            BatchPredictor predictor = new BatchPredictor(model.value().open(), batch, classNames);
             while (input.hasNext()) {
                 score(input.next(), predictor);
             }
@@ -69,7 +64,7 @@ final class BatchPredictor {
      */
     static final class FeatureRows extends PartitionScorer {
 
-        FeatureRows(Broadcast<byte[]> model, int batch, List<String> classNames) {
+        FeatureRows(Broadcast<ScoringModel.Payload> model, int batch, List<String> classNames) {
             super(model, batch, classNames);
         }
 
@@ -99,14 +94,14 @@ final class BatchPredictor {
         return names instanceof List<?> l ? new ArrayList<>((List<String>) l) : List.of();
     }
 
-    private final Network net;
+    private final ScoringModel net;
     private final int batch;
     private final List<String> classNames;
     private final List<Row> out = new ArrayList<>();
     private final List<Object[]> pending = new ArrayList<>();
     private final List<float[]> features = new ArrayList<>();
 
-    BatchPredictor(Network net, int batch, List<String> classNames) {
+    BatchPredictor(ScoringModel net, int batch, List<String> classNames) {
         this.net = net;
         this.batch = batch;
         this.classNames = classNames;
@@ -140,14 +135,24 @@ final class BatchPredictor {
         for (int i = 0; i < n; i++) {
             System.arraycopy(features.get(i), 0, flat, i * size, size);
         }
-        INDArray probabilities = net.output(Nd4j.create(flat, new long[] {n, size}, 'c'));
-        INDArray predicted = probabilities.argMax(1);
+        float[][] probabilities = net.predict(flat, n, size);
         for (int i = 0; i < n; i++) {
-            int p = predicted.getInt(i);
-            out.add(RowFactory.create(pending.get(i)[0], pending.get(i)[1], p, probabilities.getFloat(i, p), null, null));
+            int p = argMax(probabilities[i]);
+            out.add(RowFactory.create(pending.get(i)[0], pending.get(i)[1], p, probabilities[i][p], null, null));
         }
         pending.clear();
         features.clear();
+    }
+
+    /** The most probable class; the first of equals, as ND4J's argMax picks. */
+    static int argMax(float[] probabilities) {
+        int best = 0;
+        for (int c = 1; c < probabilities.length; c++) {
+            if (probabilities[c] > probabilities[best]) {
+                best = c;
+            }
+        }
+        return best;
     }
 
     private Integer label(String name) {

@@ -40,7 +40,7 @@ final class RawImageScoring {
     }
 
     /** Rows of {@link BatchPredictor#SCORED}: predictions where the reason is null, quarantined images otherwise. */
-    static Dataset<Row> score(SparkSession spark, String exportDir, String data, Broadcast<byte[]> model, int batch) {
+    static Dataset<Row> score(SparkSession spark, String exportDir, String data, Broadcast<ScoringModel.Payload> model, int batch) {
         TensorSpec spec = TensorSpec.readFrom(exportDir);
         boolean folders = ImageFolders.isFolderTree(data);
         Dataset<Row> raw = folders ? ImageFolders.read(spark, data) : spark.read().parquet(data);
@@ -60,7 +60,7 @@ final class RawImageScoring {
     static final class Predict extends BatchPredictor.PartitionScorer {
         private final CleanImagesStage.Settings settings;
 
-        Predict(Broadcast<byte[]> model, int batch, CleanImagesStage.Settings settings, List<String> classNames) {
+        Predict(Broadcast<ScoringModel.Payload> model, int batch, CleanImagesStage.Settings settings, List<String> classNames) {
             super(model, batch, classNames);
             this.settings = settings;
         }

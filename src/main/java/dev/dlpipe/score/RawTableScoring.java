@@ -19,7 +19,7 @@ final class RawTableScoring {
     private RawTableScoring() {
     }
 
-    static Dataset<Row> score(SparkSession spark, String exportDir, String csv, Broadcast<byte[]> model, int batch,
+    static Dataset<Row> score(SparkSession spark, String exportDir, String csv, Broadcast<ScoringModel.Payload> model, int batch,
                               Config config) {
         Dataset<Row> rows = RawTableRows.features(spark, csv, TabularStats.readFrom(exportDir), config);
         return rows.mapPartitions(new BatchPredictor.FeatureRows(model, batch, BatchPredictor.classNames(exportDir)),

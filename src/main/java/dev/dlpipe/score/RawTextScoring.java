@@ -47,7 +47,7 @@ final class RawTextScoring {
                 || lower.endsWith(".csv.gz") || lower.endsWith(".txt");
     }
 
-    static Dataset<Row> score(SparkSession spark, String exportDir, String input, Broadcast<byte[]> model, int batch,
+    static Dataset<Row> score(SparkSession spark, String exportDir, String input, Broadcast<ScoringModel.Payload> model, int batch,
                               Config config) {
         Map<String, Object> described = Json.readMap(Fs.readString(Fs.child(exportDir, Tokenizer.FILE)));
         @SuppressWarnings("unchecked")

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.*;
 
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
+import dev.dlpipe.export.ExportStage;
 import dev.dlpipe.core.Json;
 import dev.dlpipe.UserError;
 import dev.dlpipe.tensor.TensorSpec;
@@ -12,9 +13,6 @@ import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
-import dev.dlpipe.export.ExportStage;
-import dev.dlpipe.model.Models;
-import dev.dlpipe.model.Network;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -25,21 +23,17 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.api.java.JavaRDD;
 import dev.dlpipe.config.Config;
-import dev.dlpipe.load.Batches;
 import dev.dlpipe.load.BlockCache;
 import dev.dlpipe.load.ShardIndex;
 import dev.dlpipe.load.TensorBlock;
 import dev.dlpipe.load.TensorShardReader;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Batch scoring with the exported model. The rows to score are tensor shards read by the same loader as training
@@ -86,6 +80,18 @@ public final class ScoreStage implements Stage {
     /** The data's feature size against the model's, before Spark starts, when both exist already. */
     @Override
     public void preflight(Config config, List<String> inputs) {
+        ScoringModel.Engine engine = ScoringModel.Engine.of(config.string("score.engine"));
+        if (inputs.get(0) == null) { // export writes it in this pipeline: it must write the file the engine scores
+            String format = engine.configName; // the export.formats name of the file it scores
+            if (!config.list("export.formats").contains(format)) {
+                throw new UserError("score.engine is " + engine.configName + " (" + config.origin("score.engine")
+                        + "), but export.formats (" + config.origin("export.formats") + ") does not write " + format
+                        + ": add it there, or set score.engine to one of " + config.list("export.formats"));
+            }
+        } else if (Fs.exists(Fs.child(inputs.get(0), ExportStage.MANIFEST))
+                && !Fs.exists(Fs.child(inputs.get(0), engine.file))) {
+            throw ScoringModel.Payload.missing(engine, inputs.get(0));
+        }
         if (inputs.get(0) == null || inputs.get(1) == null || !Fs.exists(Fs.child(inputs.get(0), TensorSpec.FILE))
                 || !Fs.exists(inputs.get(1)) || RawImageScoring.isRawImages(inputs.get(1))
                 || dev.dlpipe.tabular.RawTableRows.isCsv(inputs.get(1)) || RawTextScoring.isRawText(inputs.get(1))) {
@@ -105,10 +111,11 @@ public final class ScoreStage implements Stage {
 
     @Override
     public StageResult run(StageContext ctx) throws IOException {
-        Network net = Models.read(ExportStage.verifiedModel(ctx.input(0)));
+        ScoringModel.Engine engine = ScoringModel.Engine.of(ctx.config().string("score.engine"));
         TensorSpec modelSpec = TensorSpec.readFrom(ctx.input(0));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(ctx.spark().sparkContext());
-        Broadcast<byte[]> model = jsc.broadcast(Models.compact(net));
+        Broadcast<ScoringModel.Payload> model = jsc.broadcast(ScoringModel.Payload.of(engine, ctx.input(0)));
+        long t0 = System.nanoTime();
         int batch = ctx.config().integer("score.batch-size");
         long in;
         Map<String, Long> quarantined = Map.of();
@@ -145,11 +152,12 @@ public final class ScoreStage implements Stage {
             scoredWhat = rows.rows() == 0 ? "no rows to score in " + rows.dir() + " (no test split: split.test is 0?)"
                     : "tensors";
         }
-        return summarize(ctx, modelSpec, in, quarantined, scoredWhat);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        return summarize(ctx, modelSpec, in, quarantined, scoredWhat, engine, seconds);
     }
 
     private static void writeTensorPredictions(StageContext ctx, JavaSparkContext jsc, ShardIndex rows,
-                                               Broadcast<byte[]> model, int batch) {
+                                               Broadcast<ScoringModel.Payload> model, int batch) {
         List<String> blocks = new ArrayList<>();
         for (ShardIndex.Shard shard : rows.shards()) {
             long first = 0;
@@ -164,7 +172,7 @@ public final class ScoreStage implements Stage {
     }
 
     private static StageResult summarize(StageContext ctx, TensorSpec modelSpec, long in, Map<String, Long> quarantined,
-                                         String scoredWhat) {
+                                         String scoredWhat, ScoringModel.Engine engine, double seconds) {
         Dataset<Row> predictions = ctx.spark().read().parquet(ctx.out("predictions"));
         Row summary = predictions.agg(count(lit(1)), count(col("label")),
                         sum(when(col("label").equalTo(col("predicted")), 1).otherwise(0)), avg("confidence"))
@@ -178,8 +186,10 @@ public final class ScoreStage implements Stage {
         Double accuracy = labeled == 0 ? null : Math.round(1e4 * correct / (double) labeled) / 1e4;
         metrics.put("accuracy", accuracy);
         metrics.put("mean_confidence", summary.isNullAt(3) ? null : Math.round(summary.getDouble(3) * 1e4) / 1e4);
-        metrics.put("model_file", ExportStage.MODEL);
-        metrics.put("model_format", "dl4j");
+        metrics.put("model_file", engine.file);
+        metrics.put("model_format", engine.configName);
+        metrics.put("scoring_seconds", Math.round(seconds * 100) / 100.0);
+        metrics.put("rows_per_second", seconds > 0 ? Math.round(in / seconds) : null);
         int classes = modelSpec.numClasses();
         long[][] confusion = new long[classes][classes];
         for (Row r : predictions.filter(col("label").isNotNull()).groupBy("label", "predicted").count().collectAsList()) {
@@ -195,8 +205,8 @@ public final class ScoreStage implements Stage {
             Fs.writeString(ctx.out(EVALUATION), Json.write(Evaluations.fromConfusion(confusion)));
         }
         String summaryLine = scoredRows == 0 && quarantined.isEmpty() ? scoredWhat
-                : labeled == 0 ? scoredRows + " unlabeled rows scored (" + ExportStage.MODEL + ")"
-                : "accuracy " + accuracy + " on " + labeled + " labeled rows (" + ExportStage.MODEL + ")";
+                : labeled == 0 ? scoredRows + " unlabeled rows scored (" + engine.file + ")"
+                : "accuracy " + accuracy + " on " + labeled + " labeled rows (" + engine.file + ")";
         if (scoredWhat.startsWith("raw")) {
             metrics.put("input", scoredWhat);
         }
@@ -208,11 +218,11 @@ public final class ScoreStage implements Stage {
      * most one block and one batch of outputs in memory.
      */
     static final class Predict implements FlatMapFunction<String, Row> {
-        private final Broadcast<byte[]> model;
+        private final Broadcast<ScoringModel.Payload> model;
         private final int batch;
-        private transient Network net;
+        private transient ScoringModel net;
 
-        Predict(Broadcast<byte[]> model, int batch) {
+        Predict(Broadcast<ScoringModel.Payload> model, int batch) {
             this.model = model;
             this.batch = batch;
         }
@@ -220,7 +230,7 @@ public final class ScoreStage implements Stage {
         @Override
         public Iterator<Row> call(String task) {
             if (net == null) {
-                net = Models.fromCompact(model.value());
+                net = model.value().open();
             }
             String[] parts = task.split(",", 3);
             int group = Integer.parseInt(parts[0]);
@@ -233,14 +243,13 @@ public final class ScoreStage implements Stage {
                 List<Row> out = new ArrayList<>(block.rows());
                 for (int from = 0; from < block.rows(); from += batch) {
                     int n = Math.min(batch, block.rows() - from);
-                    INDArray probabilities = net.output(Batches.features(block, from, n));
-                    INDArray predicted = probabilities.argMax(1);
+                    float[][] probabilities = net.predict(block, from, n);
                     for (int i = 0; i < n; i++) {
                         int row = from + i;
-                        int p = predicted.getInt(i);
+                        int p = BatchPredictor.argMax(probabilities[i]);
                         String id = ids != null && ids[row] != null ? ids[row] : name + "#" + (firstRow + row);
                         int label = block.label(row);
-                        out.add(RowFactory.create(id, label < 0 ? null : label, p, probabilities.getFloat(i, p)));
+                        out.add(RowFactory.create(id, label < 0 ? null : label, p, probabilities[i][p]));
                     }
                 }
                 return out.iterator();

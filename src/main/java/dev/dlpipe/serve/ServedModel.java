@@ -1,0 +1,217 @@
+package dev.dlpipe.serve;
+
+import dev.dlpipe.UserError;
+import dev.dlpipe.core.Fingerprint;
+import dev.dlpipe.core.Fs;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.export.ExportStage;
+import dev.dlpipe.image.CleanImagesStage;
+import dev.dlpipe.image.ImageDecodeException;
+import dev.dlpipe.onnx.OnnxRuntimeModel;
+import dev.dlpipe.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One export directory, loaded for serving: the ONNX file chosen from the export manifest (or by
+ * {@code serve.variant}) in one ONNX Runtime session, the input spec, the class names, and the turn from a request's
+ * instance into the model's features. Instances are the model's own kind: {@code features} (the packed values:
+ * pixels as the model takes them, a table's feature vector, token ids), or for an image model {@code image}
+ * (base64 PNG/JPEG/BMP/GIF bytes, decoded, resized and scaled exactly as clean did, from tensor.json). Counted uses
+ * let a reload retire it only when the last batch on it is done.
+ */
+final class ServedModel implements AutoCloseable {
+
+    /** A request field that cannot become features: HTTP 400, naming the field. */
+    static final class BadInstance extends RuntimeException {
+        final String field;
+
+        BadInstance(String field, String message) {
+            super(message);
+            this.field = field;
+        }
+    }
+
+    final String exportDir;
+    final String file;
+    final String version;
+    final String why;
+    final TensorSpec spec;
+    final List<String> classNames;
+    final Map<String, Object> manifest;
+    private final OnnxRuntimeModel session;
+    private final CleanImagesStage.Settings imageSettings;
+    private final AtomicInteger inUse = new AtomicInteger(1); // the server's own reference until retired
+
+    private ServedModel(String exportDir, String file, String why, OnnxRuntimeModel session) {
+        this.exportDir = exportDir;
+        this.file = file;
+        this.why = why;
+        this.session = session;
+        this.spec = TensorSpec.readFrom(exportDir);
+        this.manifest = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST)));
+        @SuppressWarnings("unchecked")
+        List<String> names = manifest.get("class_names") instanceof List<?> l ? (List<String>) l : List.of();
+        this.classNames = names;
+        this.version = file + "@" + Fingerprint.sha256(Fs.child(exportDir, file)).substring(0, 12);
+        this.imageSettings = spec.fromImages() ? new CleanImagesStage.Settings(spec.height(), spec.width(),
+                spec.channels(), spec.normalize()) : null;
+    }
+
+    /** Loads and warms up (one call at the batch size, so the first request does not pay for the first run). */
+    static ServedModel load(String exportDir, ServeSettings s) {
+        if (!Fs.exists(Fs.child(exportDir, ExportStage.MANIFEST))) {
+            throw new UserError("serve: " + exportDir + " has no " + ExportStage.MANIFEST + " (expected an export output)");
+        }
+        Map<String, Object> manifest = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST)));
+        String file;
+        String why;
+        switch (s.variant()) {
+            case "fp32" -> {
+                file = ExportStage.ONNX;
+                why = "serve.variant=fp32";
+            }
+            case "int8" -> {
+                file = ExportStage.ONNX_INT8;
+                why = "serve.variant=int8";
+            }
+            default -> {
+                Map<?, ?> serve = manifest.get("serve") instanceof Map<?, ?> m ? m : Map.of();
+                Object chosen = serve.get(s.maxBatchSize() > 1 ? "batch_256" : "single_row");
+                file = chosen != null ? String.valueOf(chosen) : ExportStage.ONNX;
+                why = chosen != null ? "the export manifest's choice for " + (s.maxBatchSize() > 1 ? "batches" : "single rows")
+                        + ": " + serve.get("why") : "no measured choice in the export manifest: FP32";
+            }
+        }
+        if (!file.endsWith(".onnx") || !Fs.exists(Fs.child(exportDir, file))) {
+            throw new UserError("serve: " + exportDir + " has no " + file + " to serve (" + why + "); export with "
+                    + "export.formats including onnx" + (file.contains("int8") ? "-int8" : "") + ", or set serve.variant");
+        }
+        String verified = ExportStage.verified(exportDir, file);
+        ServedModel m = new ServedModel(exportDir, file, why, new OnnxRuntimeModel(Fs.readBytes(verified),
+                s.threadsPerCall()));
+        int rows = Math.max(1, s.maxBatchSize());
+        m.predict(new float[rows * m.spec.featureSize()], rows);
+        return m;
+    }
+
+    /** Probabilities [rows][classes] for row-major features. */
+    float[][] predict(float[] features, int rows) {
+        return session.predict(features, rows, spec.featureSize());
+    }
+
+    /** One request instance as the model's features. */
+    float[] features(Object instance, String field) {
+        if (!(instance instanceof Map<?, ?> m)) {
+            throw new BadInstance(field, field + " must be an object with \"features\""
+                    + (imageSettings != null ? " or \"image\"" : ""));
+        }
+        if (m.containsKey("features")) {
+            return numbers(m.get("features"), field + ".features");
+        }
+        if (m.containsKey("image")) {
+            if (imageSettings == null) {
+                throw new BadInstance(field + ".image", "this model takes " + kind() + ", not images");
+            }
+            if (!(m.get("image") instanceof String b64)) {
+                throw new BadInstance(field + ".image", field + ".image must be a base64 string");
+            }
+            byte[] bytes;
+            try {
+                bytes = Base64.getDecoder().decode(b64);
+            } catch (IllegalArgumentException e) {
+                throw new BadInstance(field + ".image", field + ".image is not valid base64: " + e.getMessage());
+            }
+            try {
+                return CleanImagesStage.clean("png", bytes, 0, 0, 0, imageSettings);
+            } catch (ImageDecodeException e) {
+                throw new BadInstance(field + ".image", field + ".image cannot be decoded (" + e.reason() + "): "
+                        + e.getMessage());
+            }
+        }
+        throw new BadInstance(field, field + " has neither \"features\"" + (imageSettings != null ? " nor \"image\"" : ""));
+    }
+
+    private float[] numbers(Object value, String field) {
+        List<Object> flat = new ArrayList<>();
+        flatten(value, flat, field);
+        if (flat.size() != spec.featureSize()) {
+            throw new BadInstance(field, field + " has " + flat.size() + " values; the model takes "
+                    + spec.featureSize() + " (" + kind() + ")");
+        }
+        float[] f = new float[flat.size()];
+        for (int i = 0; i < f.length; i++) {
+            if (!(flat.get(i) instanceof Number n)) {
+                throw new BadInstance(field, field + "[" + i + "] is " + (flat.get(i) == null ? "null"
+                        : "a " + flat.get(i).getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)) + ", not a number");
+            }
+            f[i] = n.floatValue();
+            if (!Float.isFinite(f[i])) {
+                throw new BadInstance(field, field + "[" + i + "] is not a finite number");
+            }
+        }
+        return f;
+    }
+
+    /** Nested arrays (pixels as [C][H][W] or [H][W]) flatten in row-major order, the model's CHW layout. */
+    private static void flatten(Object value, List<Object> out, String field) {
+        if (value instanceof List<?> l) {
+            for (Object o : l) {
+                flatten(o, out, field);
+            }
+        } else if (value == null || value instanceof Number || value instanceof String || value instanceof Boolean) {
+            out.add(value);
+        } else {
+            throw new BadInstance(field, field + " must be an array of numbers");
+        }
+    }
+
+    String kind() {
+        return spec.tokenIds() ? spec.featureSize() + " token ids" : spec.channels() + "x" + spec.height() + "x"
+                + spec.width() + " = " + spec.featureSize() + " values";
+    }
+
+    /** What GET /v1/model answers: the export manifest and what is served from it. */
+    Map<String, Object> describe(ServeSettings s) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model_version", version);
+        out.put("export_dir", exportDir);
+        out.put("served_file", file);
+        out.put("why", why);
+        out.put("input", kind());
+        out.put("max_batch_size", s.maxBatchSize());
+        out.put("max_delay_ms", s.maxDelayMs());
+        out.put("replicas", s.replicas());
+        out.put("export_manifest", manifest);
+        return out;
+    }
+
+    /** A batch holds it while it runs; false once it was retired and released by everyone. */
+    boolean acquire() {
+        while (true) {
+            int n = inUse.get();
+            if (n <= 0) {
+                return false;
+            }
+            if (inUse.compareAndSet(n, n + 1)) {
+                return true;
+            }
+        }
+    }
+
+    void release() {
+        if (inUse.decrementAndGet() == 0) {
+            session.close();
+        }
+    }
+
+    /** Retires it: the session closes when the last running batch releases it. */
+    @Override
+    public void close() {
+        release();
+    }
+}
