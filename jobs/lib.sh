@@ -97,7 +97,7 @@ dlpipe_openblas_coretype() {
 
 # JVM flags for every Spark JVM ./run and jobs/cluster.sh start: Java 17 opens (target/jvm-opens.txt, from the
 # pom), ND4J's native cache and temp files under the cache, log4j settings and profiles under the home.
-# SparkSubmission.jvmFlags writes the same string for submissions and Airflow tasks (LauncherFlagsTest).
+# SparkSubmission.jvmFlags writes the same string for submissions and Airflow tasks (SparkSubmissionTest).
 dlpipe_jvm_flags() { # dlpipe_jvm_flags HOME CACHE
   echo "$(cat "$1/target/jvm-opens.txt") -Dorg.bytedeco.javacpp.cachedir=$2/javacpp -Djava.io.tmpdir=$2/tmp -Dhadoop.tmp.dir=$2/tmp/hadoop -Dlog4j2.configurationFile=$1/conf/log4j2.properties -Ddlpipe.home=$1"
 }

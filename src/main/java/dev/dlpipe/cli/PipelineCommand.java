@@ -25,6 +25,14 @@ import picocli.CommandLine.Parameters;
                 PipelineCommand.Report.class})
 public final class PipelineCommand {
 
+    /** The summary table, the highlights and where the report is: what a finished run (or its report) prints. */
+    static void printSummary(Config config, List<StageReport> reports) {
+        System.out.print(RunSummary.table(reports));
+        System.out.print(RunSummary.highlights(reports));
+        System.out.println("Report: " + Fs.child(config.string("run.dir"), RunReport.MARKDOWN) + " (and "
+                + RunReport.HTML + " beside it, for a browser)");
+    }
+
     /** The pipeline file's effective configuration (after {@code adjust}), its data kind resolved. */
     static Config pipelineConfig(Path file, ConfigOptions options, java.util.function.UnaryOperator<Config> adjust) {
         if (!file.toFile().isFile()) {
@@ -64,10 +72,7 @@ public final class PipelineCommand {
                 System.out.println("Pipeline '" + config.string("pipeline.name") + "' finished in "
                         + Math.round((System.nanoTime() - t0) / 1e8) / 10.0 + " s; run directory "
                         + config.string("run.dir"));
-                System.out.print(RunSummary.table(reports));
-                System.out.print(RunSummary.highlights(reports));
-                System.out.println("Report: " + Fs.child(config.string("run.dir"), RunReport.MARKDOWN) + " (and "
-                        + RunReport.HTML + " beside it, for a browser)");
+                printSummary(config, reports);
                 return 0;
             } finally {
                 spark.stop();
@@ -90,10 +95,7 @@ public final class PipelineCommand {
         public Integer call() {
             Config config = pipelineConfig(file, configOptions, c -> c);
             List<StageReport> reports = RunReport.writeFromManifests(config);
-            System.out.print(RunSummary.table(reports));
-            System.out.print(RunSummary.highlights(reports));
-            System.out.println("Report: " + Fs.child(config.string("run.dir"), RunReport.MARKDOWN) + " (and "
-                    + RunReport.HTML + " beside it, for a browser)");
+            printSummary(config, reports);
             return 0;
         }
     }
