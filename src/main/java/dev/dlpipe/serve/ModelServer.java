@@ -138,27 +138,14 @@ public final class ModelServer implements AutoCloseable {
             return answer(e, 413, error(null, "the body is larger than serve.max-body-bytes (" + settings.maxBodyBytes()
                     + " bytes); send fewer instances per request"));
         }
-        ServedModel m = model.get();
-        Object instances;
+        PredictRequest request;
         try {
-            instances = Json.MAPPER.readValue(body, Object.class) instanceof Map<?, ?> map ? map.get("instances") : null;
-        } catch (IOException ex) {
-            return answer(e, 400, error("body", "the body is not JSON: " + ex.getMessage().lines().findFirst().orElse("")));
-        }
-        if (!(instances instanceof List<?> list) || list.isEmpty()) {
-            return answer(e, 400, error("instances", "the body must be {\"instances\": [ ... ]} with at least one instance"));
-        }
-        int width = m.spec.featureSize();
-        float[] features = new float[list.size() * width];
-        try {
-            for (int i = 0; i < list.size(); i++) {
-                System.arraycopy(m.features(list.get(i), "instances[" + i + "]"), 0, features, i * width, width);
-            }
+            request = PredictRequest.parse(body, model.get());
         } catch (ServedModel.BadInstance bad) {
             return answer(e, 400, error(bad.field, bad.getMessage()));
         }
         CompletableFuture<DynamicBatcher.Answer> result = new CompletableFuture<>();
-        if (!batcher.offer(new DynamicBatcher.Job(features, list.size(), result))) {
+        if (!batcher.offer(new DynamicBatcher.Job(request.features, request.rows, result))) {
             e.getResponseHeaders().set("Retry-After", "1");
             return answer(e, 503, error(null, ready ? "the queue is full (serve.queue-capacity "
                     + settings.queueCapacity() + "); retry after a second" : "shutting down"));
@@ -218,8 +205,12 @@ public final class ModelServer implements AutoCloseable {
             answer(e, 400, error("model", "cannot serve " + exportDir + ": " + ex.getMessage()));
             return;
         }
-        if (next.spec.featureSize() != model.get().spec.featureSize()) {
-            LOG.warn("reload: the new model takes {}, the old one took {}", next.kind(), model.get().kind());
+        if (next.spec.featureSize() != model.get().spec.featureSize()) { // clients send the served shape
+            String msg = exportDir + " takes " + next.kind() + ", the served model " + model.get().kind()
+                    + ": a model of another input needs a server of its own";
+            next.close();
+            answer(e, 400, error("model", msg));
+            return;
         }
         ServedModel old = model.getAndSet(next);
         metrics.model(next.version);

@@ -9,7 +9,6 @@ import dev.dlpipe.image.CleanImagesStage;
 import dev.dlpipe.image.ImageDecodeException;
 import dev.dlpipe.onnx.OnnxRuntimeModel;
 import dev.dlpipe.tensor.TensorSpec;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code serve.variant}) in one ONNX Runtime session, the input spec, the class names, and the turn from a request's
  * instance into the model's features. Instances are the model's own kind: {@code features} (the packed values:
  * pixels as the model takes them, a table's feature vector, token ids), or for an image model {@code image}
- * (base64 PNG/JPEG/BMP/GIF bytes, decoded, resized and scaled exactly as clean did, from tensor.json). Counted uses
+ * (base64 PNG/JPEG/BMP/GIF bytes, decoded, resized and scaled exactly as clean did, from tensor.json), for a table
+ * model {@code record} (column: value, through the fitted stats.json as clean applied it); the body
+ * itself is read by {@link PredictRequest}. Counted uses
  * let a reload retire it only when the last batch on it is done.
  */
 final class ServedModel implements AutoCloseable {
@@ -45,6 +46,7 @@ final class ServedModel implements AutoCloseable {
     final Map<String, Object> manifest;
     private final OnnxRuntimeModel session;
     private final CleanImagesStage.Settings imageSettings;
+    private final dev.dlpipe.tabular.TabularStats tableStats;
     private final AtomicInteger inUse = new AtomicInteger(1); // the server's own reference until retired
 
     private ServedModel(String exportDir, String file, String why, OnnxRuntimeModel session) {
@@ -60,6 +62,8 @@ final class ServedModel implements AutoCloseable {
         this.version = file + "@" + Fingerprint.sha256(Fs.child(exportDir, file)).substring(0, 12);
         this.imageSettings = spec.fromImages() ? new CleanImagesStage.Settings(spec.height(), spec.width(),
                 spec.channels(), spec.normalize()) : null;
+        this.tableStats = TensorSpec.TABULAR_STATS.equals(spec.normalize())
+                ? dev.dlpipe.tabular.TabularStats.readFrom(exportDir) : null;
     }
 
     /** Loads and warms up (one call at the batch size, so the first request does not pay for the first run). */
@@ -104,69 +108,46 @@ final class ServedModel implements AutoCloseable {
         return session.predict(features, rows, spec.featureSize());
     }
 
-    /** One request instance as the model's features. */
-    float[] features(Object instance, String field) {
-        if (!(instance instanceof Map<?, ?> m)) {
-            throw new BadInstance(field, field + " must be an object with \"features\""
-                    + (imageSettings != null ? " or \"image\"" : ""));
-        }
-        if (m.containsKey("features")) {
-            return numbers(m.get("features"), field + ".features");
-        }
-        if (m.containsKey("image")) {
-            if (imageSettings == null) {
-                throw new BadInstance(field + ".image", "this model takes " + kind() + ", not images");
-            }
-            if (!(m.get("image") instanceof String b64)) {
-                throw new BadInstance(field + ".image", field + ".image must be a base64 string");
-            }
-            byte[] bytes;
-            try {
-                bytes = Base64.getDecoder().decode(b64);
-            } catch (IllegalArgumentException e) {
-                throw new BadInstance(field + ".image", field + ".image is not valid base64: " + e.getMessage());
-            }
-            try {
-                return CleanImagesStage.clean("png", bytes, 0, 0, 0, imageSettings);
-            } catch (ImageDecodeException e) {
-                throw new BadInstance(field + ".image", field + ".image cannot be decoded (" + e.reason() + "): "
-                        + e.getMessage());
-            }
-        }
-        throw new BadInstance(field, field + " has neither \"features\"" + (imageSettings != null ? " nor \"image\"" : ""));
+    boolean takesImages() {
+        return imageSettings != null;
     }
 
-    private float[] numbers(Object value, String field) {
-        List<Object> flat = new ArrayList<>();
-        flatten(value, flat, field);
-        if (flat.size() != spec.featureSize()) {
-            throw new BadInstance(field, field + " has " + flat.size() + " values; the model takes "
-                    + spec.featureSize() + " (" + kind() + ")");
-        }
-        float[] f = new float[flat.size()];
-        for (int i = 0; i < f.length; i++) {
-            if (!(flat.get(i) instanceof Number n)) {
-                throw new BadInstance(field, field + "[" + i + "] is " + (flat.get(i) == null ? "null"
-                        : "a " + flat.get(i).getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT)) + ", not a number");
-            }
-            f[i] = n.floatValue();
-            if (!Float.isFinite(f[i])) {
-                throw new BadInstance(field, field + "[" + i + "] is not a finite number");
-            }
-        }
-        return f;
+    boolean takesRecords() {
+        return tableStats != null;
     }
 
-    /** Nested arrays (pixels as [C][H][W] or [H][W]) flatten in row-major order, the model's CHW layout. */
-    private static void flatten(Object value, List<Object> out, String field) {
-        if (value instanceof List<?> l) {
-            for (Object o : l) {
-                flatten(o, out, field);
-            }
-        } else if (value == null || value instanceof Number || value instanceof String || value instanceof Boolean) {
-            out.add(value);
-        } else {
-            throw new BadInstance(field, field + " must be an array of numbers");
+    /** A raw table record (column: value) as the model's features, through the fitted statistics clean saved. */
+    float[] record(Map<String, Object> record, String field) {
+        if (tableStats == null) {
+            throw new BadInstance(field, "this model takes " + kind() + ", not table records");
+        }
+        try {
+            return dev.dlpipe.tabular.TabularRecords.features(record, tableStats);
+        } catch (dev.dlpipe.tabular.TabularRecords.Rejected r) {
+            throw new BadInstance(field + "." + r.column, r.reason + ": " + r.getMessage());
+        }
+    }
+
+    /** What an instance may hold for this model, for error messages. */
+    String instanceKeys() {
+        return "\"features\"" + (takesImages() ? " or \"image\"" : "") + (takesRecords() ? " or \"record\"" : "");
+    }
+
+    /** A base64 image as the model's features: decoded, converted, resized and scaled as clean did. */
+    float[] image(String base64, String field) {
+        if (imageSettings == null) {
+            throw new BadInstance(field, "this model takes " + kind() + ", not images");
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(base64);
+        } catch (IllegalArgumentException e) {
+            throw new BadInstance(field, field + " is not valid base64: " + e.getMessage());
+        }
+        try {
+            return CleanImagesStage.clean("png", bytes, 0, 0, 0, imageSettings);
+        } catch (ImageDecodeException e) {
+            throw new BadInstance(field, field + " cannot be decoded (" + e.reason() + "): " + e.getMessage());
         }
     }
 

@@ -257,6 +257,41 @@ class ModelServerTest {
         assertThrows(java.io.IOException.class, () -> get(base + "/healthz"), "closed: nothing listens");
     }
 
+    @Test
+    void aTableModelTakesRawRecordsThroughItsFittedStatistics() throws Exception {
+        java.util.LinkedHashMap<String, dev.dlpipe.tabular.TabularStats.Numeric> numeric = new java.util.LinkedHashMap<>();
+        numeric.put("age", new dev.dlpipe.tabular.TabularStats.Numeric(40.0, 18.0, 90.0, 40.0, 10.0));
+        numeric.put("income", new dev.dlpipe.tabular.TabularStats.Numeric(null, null, null, 50_000.0, 20_000.0));
+        java.util.LinkedHashMap<String, dev.dlpipe.tabular.TabularStats.Categorical> categorical = new java.util.LinkedHashMap<>();
+        categorical.put("city", new dev.dlpipe.tabular.TabularStats.Categorical(List.of("Tokyo", "São Paulo"), "Tokyo"));
+        dev.dlpipe.tabular.TabularStats stats = new dev.dlpipe.tabular.TabularStats(numeric, categorical, "onehot", "clip",
+                List.of("age", "income", "city=Tokyo", "city=São Paulo", "city=<other>"), null);
+        TensorSpec table = new TensorSpec(1, 1, 5, TensorSpec.TABULAR_STATS, 3);
+        Nd4j.getRandom().setSeed(5);
+        Network net = new Network(ModelFactory.create(TrainSettings.from(ConfigLoader.load(List.of(),
+                List.of("train.model=mlp", "train.hidden-units=8"))), table));
+        Path export = export(net, "table", table);
+        stats.writeTo(export.toString());
+        try (ModelServer server = ModelServer.start(export.toString(), settings(8, 1))) {
+            String base = "http://127.0.0.1:" + server.port();
+            Map<String, Object> record = Map.of("age", 120, "income", "61000", "city", "São Paulo");
+            float[] features = dev.dlpipe.tabular.TabularRecords.features(record, stats);
+            assertArrayEquals(new float[] {5.0f, 0.55f, 0f, 1f, 0f}, features, 1e-6f, "age clipped to 90, one-hot");
+            HttpResponse<String> r = post(base + "/v1/predict", Json.write(Map.of("instances", List.of(
+                    Map.of("record", record), Map.of("features", features)))));
+            assertEquals(200, r.statusCode(), r.body());
+            List<?> p = (List<?>) Json.readMap(r.body()).get("predictions");
+            assertEquals(((Map<?, ?>) p.get(1)).get("probabilities"), ((Map<?, ?>) p.get(0)).get("probabilities"),
+                    "a raw record scores as its features");
+            assertError(post(base + "/v1/predict", Json.write(Map.of("instances", List.of(Map.of("record",
+                    Map.of("age", 30, "city", "Tokyo")))))), 400, "instances[0].record.income");
+            assertError(post(base + "/v1/predict", Json.write(Map.of("instances", List.of(Map.of("record",
+                    Map.of("age", "thirty", "income", 1, "city", "Tokyo")))))), 400, "instances[0].record.age");
+            assertError(post(base + "/v1/predict", Json.write(Map.of("instances", List.of(Map.of("image", "AAAA"))))),
+                    400, "instances[0].image");
+        }
+    }
+
     private ServeSettings settings(int maxBatch, int delayMs) {
         return ServeSettings.from(ConfigLoader.load(List.of(), List.of("serve.port=0", "serve.max-body-bytes=65536",
                 "serve.max-batch-size=" + maxBatch, "serve.max-delay-ms=" + delayMs, "serve.variant=fp32",
@@ -270,10 +305,14 @@ class ModelServerTest {
     }
 
     private Path export(Network net, String name) throws Exception {
+        return export(net, name, SPEC);
+    }
+
+    private Path export(Network net, String name, TensorSpec spec) throws Exception {
         Path export = Files.createDirectories(dir.resolve(name));
         Models.write(net, export.resolve(ExportStage.MODEL).toString());
-        Files.write(export.resolve(ExportStage.ONNX), OnnxExporter.export(net, SPEC, false, Map.of(), "test"));
-        SPEC.writeTo(export.toString());
+        Files.write(export.resolve(ExportStage.ONNX), OnnxExporter.export(net, spec, false, Map.of(), "test"));
+        spec.writeTo(export.toString());
         List<Map<String, Object>> files = new ArrayList<>();
         for (String f : List.of(ExportStage.MODEL, ExportStage.ONNX)) {
             files.add(Map.of("file", f, "sha256", Fingerprint.sha256(export.resolve(f).toString())));
