@@ -55,6 +55,26 @@ public final class OnnxRuntimeModel implements AutoCloseable {
     }
 
     /**
+     * Probabilities for float rows already in a direct buffer in native order (no copy on the way in), for models
+     * that take floats ({@link #takesTokenIds()} false).
+     */
+    public float[][] predict(FloatBuffer direct, int rows, int width) {
+        if (tokenIds || !direct.isDirect()) {
+            throw new IllegalArgumentException("direct float rows are for float models, in a direct buffer");
+        }
+        try (OnnxTensor in = OnnxTensor.createTensor(env, direct, new long[] {rows, width});
+             OrtSession.Result r = session.run(Map.of(OnnxExporter.INPUT, in))) {
+            return (float[][]) r.get(OnnxExporter.OUTPUT).orElseThrow().getValue();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ONNX Runtime failed: " + e.getMessage(), e);
+        }
+    }
+
+    public boolean takesTokenIds() {
+        return tokenIds;
+    }
+
+    /**
      * A call that runs the session on these rows, with the input tensor made once: what a latency measurement times
      * (the model, not the copy of a Java array into a native tensor). Close it when done.
      */

@@ -136,11 +136,17 @@ interface ScoringModel {
         public float[][] predict(TensorBlock block, int from, int rows) {
             int bytes = rows * block.rowBytes();
             if (buffer == null || buffer.capacity() < bytes) {
-                buffer = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+                // direct and in native order: ONNX Runtime reads the rows where they are copied to, no second copy
+                buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
             }
             block.copyRows(from, rows, buffer, 0);
+            java.nio.FloatBuffer floats = buffer.asFloatBuffer();
+            floats.limit(rows * block.featureSize());
+            if (!session.takesTokenIds() && ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
+                return session.predict(floats, rows, block.featureSize());
+            }
             float[] features = new float[rows * block.featureSize()];
-            buffer.asFloatBuffer().get(features);
+            floats.get(features);
             return session.predict(features, rows, block.featureSize());
         }
 
