@@ -7,15 +7,12 @@ import static org.apache.spark.sql.functions.when;
 
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.Fs;
-import dev.dlpipe.core.Json;
 import dev.dlpipe.core.Quarantine;
 import dev.dlpipe.core.RowIds;
 import dev.dlpipe.text.CleanTextStage;
 import dev.dlpipe.text.TokenSequences;
-import dev.dlpipe.text.Tokenizer;
-import dev.dlpipe.text.Vocabulary;
+import dev.dlpipe.text.TextPreprocessing;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
@@ -49,24 +46,19 @@ final class RawTextScoring {
 
     static Dataset<Row> score(SparkSession spark, String exportDir, String input, Broadcast<ScoringModel.Payload> model, int batch,
                               Config config) {
-        Map<String, Object> described = Json.readMap(Fs.readString(Fs.child(exportDir, Tokenizer.FILE)));
-        @SuppressWarnings("unchecked")
-        CleanTextStage.Settings edits = CleanTextStage.Settings.edits((Map<String, Object>) described.get("text_cleaning"));
-        Vocabulary vocabulary = Vocabulary.parse(Fs.readString(Fs.child(exportDir, Vocabulary.FILE)));
-        TokenSequences.Settings tokens = new TokenSequences.Settings(Tokenizer.fromMap(described),
-                ((Number) described.get("sequence_length")).intValue(), 1, vocabulary.size());
+        TextPreprocessing pre = TextPreprocessing.readFrom(exportDir);
         String format = CleanTextStage.format(input);
         Dataset<Row> raw = CleanTextStage.read(spark, input, format, CleanTextStage.Fields.from(config));
         if (raw.filter(col("id").isNotNull()).limit(1).count() == 0) {
             raw = RowIds.derive(raw.drop("id"), List.of("value"), "id");
         }
-        Dataset<Row> cleaned = raw.withColumn("text", CleanTextStage.cleanText(col("text"), edits));
+        Dataset<Row> cleaned = raw.withColumn("text", CleanTextStage.cleanText(col("text"), pre.edits()));
         Column reason = when(col(CleanTextStage.CORRUPT).isNotNull(), lit(format.equals("jsonl") ? "malformed_json"
                 : "malformed_row"))
                 .when(col("text").isNull(), lit("missing_text"))
                 .when(length(col("text")).equalTo(0), lit("empty_text"));
         Dataset<Row> rows = cleaned.select(col("id").cast("string").as("id"), col("label").cast("string").as("label"),
-                TokenSequences.ids(col("text"), vocabulary, tokens).as("features"), reason.as(Quarantine.REASON),
+                TokenSequences.ids(col("text"), pre.vocabulary(), pre.sequences()).as("features"), reason.as(Quarantine.REASON),
                 when(reason.isNotNull(), lit("the raw record, cleaned as for training")).as(Quarantine.DETAIL));
         return rows.mapPartitions(new BatchPredictor.FeatureRows(model, batch, BatchPredictor.classNames(exportDir)),
                 Encoders.row(BatchPredictor.SCORED));

@@ -6,7 +6,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,14 +13,16 @@ import org.slf4j.LoggerFactory;
  * Requests wait in a bounded queue; each of {@code replicas} workers takes the oldest, then keeps taking until it
  * holds {@code maxBatchSize} rows or {@code maxDelayMs} have passed since it took the first, and runs them as one
  * model call. A full queue refuses at once (the caller answers 503): load is shed, nothing waits without bound.
- * Closing stops intake and finishes everything already queued.
+ * Closing stops intake and finishes everything already queued. Each job names the model whose preprocessing made its
+ * rows (the caller holds it, {@link ServedModel#acquire}, until the answer comes), and a batch only joins jobs of one
+ * model: across a reload, rows made with the old vocabulary or statistics never reach the new model.
  */
 final class DynamicBatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(DynamicBatcher.class);
 
-    /** One request's rows (row-major) and where its probabilities go. */
-    record Job(float[] features, int rows, CompletableFuture<Answer> result) {
+    /** One request's rows (row-major), the model they were prepared for, and where its probabilities go. */
+    record Job(float[] features, int rows, ServedModel model, CompletableFuture<Answer> result) {
     }
 
     /** Probabilities per row, and the model version that computed them. */
@@ -29,21 +30,19 @@ final class DynamicBatcher implements AutoCloseable {
     }
 
     private final BlockingQueue<Job> queue;
-    private final Supplier<ServedModel> model;
     private final int maxBatchSize;
     private final long maxDelayNanos;
     private final ServeMetrics metrics;
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean accepting = true;
 
-    DynamicBatcher(ServeSettings s, Supplier<ServedModel> model, ServeMetrics metrics) {
-        this(s, model, metrics, true);
+    DynamicBatcher(ServeSettings s, ServeMetrics metrics) {
+        this(s, metrics, true);
     }
 
     /** {@code start} false: nothing is taken from the queue until {@link #start()} (tests fill the queue first). */
-    DynamicBatcher(ServeSettings s, Supplier<ServedModel> model, ServeMetrics metrics, boolean start) {
+    DynamicBatcher(ServeSettings s, ServeMetrics metrics, boolean start) {
         this.queue = new ArrayBlockingQueue<>(s.queueCapacity());
-        this.model = model;
         this.maxBatchSize = s.maxBatchSize();
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(s.maxDelayMs());
         this.metrics = metrics;
@@ -93,7 +92,7 @@ final class DynamicBatcher implements AutoCloseable {
                     if (next == null) {
                         break;
                     }
-                    if (rows + next.rows() > maxBatchSize) {
+                    if (rows + next.rows() > maxBatchSize || next.model() != first.model()) {
                         carried = next; // starts the next batch: a batch never exceeds the limit but by one request
                         break;
                     }
@@ -109,10 +108,7 @@ final class DynamicBatcher implements AutoCloseable {
     }
 
     private void run(List<Job> batch, int rows) {
-        ServedModel m = model.get();
-        while (!m.acquire()) { // retired between get() and acquire(): the reload has published its successor
-            m = model.get();
-        }
+        ServedModel m = batch.get(0).model();
         try {
             int width = batch.get(0).features().length / Math.max(1, batch.get(0).rows());
             float[] all = new float[rows * width];
@@ -133,8 +129,6 @@ final class DynamicBatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.error("a batch of {} rows failed: {}", rows, e.toString());
             batch.forEach(j -> j.result().completeExceptionally(e));
-        } finally {
-            m.release();
         }
     }
 

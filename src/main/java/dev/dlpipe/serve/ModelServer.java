@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * ours; it handles keep-alive and chunked bodies, and its threads only wait here, since the work runs in the
  * batcher's workers on one shared ONNX Runtime session.
  * <ul>
- * <li>{@code POST /v1/predict} {@code {"instances": [{"features": [...]}, {"image": "<base64>"}]}} answers
+ * <li>{@code POST /v1/predict} {@code {"instances": [{"features": [...]}, {"image": "<base64>"}, {"record": {..}},
+ *     {"text": ".."}]}} answers
  *     {@code {"model_version", "predictions": [{"label", "class", "probabilities"}]}}; a bad field is 400 naming
  *     it, a body over {@code serve.max-body-bytes} 413, a full queue 503 with Retry-After;
  * <li>{@code GET /healthz} (the process answers), {@code GET /readyz} (a model is loaded and warmed up, and the
@@ -66,7 +67,7 @@ public final class ModelServer implements AutoCloseable {
         this.model.set(first);
         this.metrics = new ServeMetrics(this::queueDepth);
         this.metrics.model(first.version);
-        this.batcher = new DynamicBatcher(s, model::get, metrics);
+        this.batcher = new DynamicBatcher(s, metrics);
         this.http = HttpServer.create(new InetSocketAddress(s.host(), s.port()), 256);
         this.handlers = Executors.newFixedThreadPool(s.httpThreads(), r -> {
             Thread t = new Thread(r, "dlpipe-http");
@@ -138,14 +139,30 @@ public final class ModelServer implements AutoCloseable {
             return answer(e, 413, error(null, "the body is larger than serve.max-body-bytes (" + settings.maxBodyBytes()
                     + " bytes); send fewer instances per request"));
         }
+        ServedModel m = model.get();
+        while (!m.acquire()) { // retired between get() and acquire(): the reload has published its successor
+            m = model.get();
+        }
+        try {
+            return predictWith(e, body, m);
+        } finally {
+            m.release();
+        }
+    }
+
+    /** Rows prepared by {@code m}'s preprocessing are answered by {@code m}, even when a reload comes in between. */
+    private int predictWith(HttpExchange e, byte[] body, ServedModel m) throws IOException {
         PredictRequest request;
         try {
-            request = PredictRequest.parse(body, model.get());
+            request = PredictRequest.parse(body, m);
         } catch (ServedModel.BadInstance bad) {
             return answer(e, 400, error(bad.field, bad.getMessage()));
         }
         CompletableFuture<DynamicBatcher.Answer> result = new CompletableFuture<>();
-        if (!batcher.offer(new DynamicBatcher.Job(request.features, request.rows, result))) {
+        m.acquire(); // held by the queued job until it is answered, even if this request stops waiting first
+        result.whenComplete((answer, failure) -> m.release());
+        if (!batcher.offer(new DynamicBatcher.Job(request.features, request.rows, m, result))) {
+            result.cancel(false);
             e.getResponseHeaders().set("Retry-After", "1");
             return answer(e, 503, error(null, ready ? "the queue is full (serve.queue-capacity "
                     + settings.queueCapacity() + "); retry after a second" : "shutting down"));

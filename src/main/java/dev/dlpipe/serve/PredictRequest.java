@@ -8,7 +8,7 @@ import java.io.IOException;
 
 /**
  * A {@code /v1/predict} body read straight into the model's input: {@code {"instances": [{"features": [...]},
- * {"image": "<base64>"}]}}. Numbers stream from the parser into one float array (nested arrays flatten in
+ * {"image": "<base64>"}, {"record": {...}}, {"text": "..."}]}}. Numbers stream from the parser into one float array (nested arrays flatten in
  * row-major order), with no tree of boxed numbers in between: at one row per request, parsing is most of a
  * request's cost. Anything else is a {@link ServedModel.BadInstance} naming the field.
  */
@@ -93,6 +93,13 @@ final class PredictRequest {
                     throw new ServedModel.BadInstance(field + ".image", field + ".image must be a base64 string");
                 }
                 System.arraycopy(model.image(p.getText(), field + ".image"), 0, out, at, width);
+                done = true;
+            } else if ("text".equals(name)) {
+                if (t != JsonToken.VALUE_STRING) {
+                    p.skipChildren();
+                    throw new ServedModel.BadInstance(field + ".text", field + ".text must be a string");
+                }
+                System.arraycopy(model.text(p.getText(), field + ".text"), 0, out, at, width);
                 done = true;
             } else if ("record".equals(name)) {
                 if (t != JsonToken.START_OBJECT) {

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * instance into the model's features. Instances are the model's own kind: {@code features} (the packed values:
  * pixels as the model takes them, a table's feature vector, token ids), or for an image model {@code image}
  * (base64 PNG/JPEG/BMP/GIF bytes, decoded, resized and scaled exactly as clean did, from tensor.json), for a table
- * model {@code record} (column: value, through the fitted stats.json as clean applied it); the body
+ * model {@code record} (column: value, through the fitted stats.json as clean applied it), for a text model
+ * {@code text} (cleaned, tokenized and looked up as pack did, from tokenizer.json and vocabulary.txt); the body
  * itself is read by {@link PredictRequest}. Counted uses
  * let a reload retire it only when the last batch on it is done.
  */
@@ -47,6 +48,7 @@ final class ServedModel implements AutoCloseable {
     private final OnnxRuntimeModel session;
     private final CleanImagesStage.Settings imageSettings;
     private final dev.dlpipe.tabular.TabularStats tableStats;
+    private final dev.dlpipe.text.TextPreprocessing text;
     private final AtomicInteger inUse = new AtomicInteger(1); // the server's own reference until retired
 
     private ServedModel(String exportDir, String file, String why, OnnxRuntimeModel session) {
@@ -64,6 +66,8 @@ final class ServedModel implements AutoCloseable {
                 spec.channels(), spec.normalize()) : null;
         this.tableStats = TensorSpec.TABULAR_STATS.equals(spec.normalize())
                 ? dev.dlpipe.tabular.TabularStats.readFrom(exportDir) : null;
+        this.text = spec.tokenIds() && Fs.exists(Fs.child(exportDir, dev.dlpipe.text.Tokenizer.FILE))
+                ? dev.dlpipe.text.TextPreprocessing.readFrom(exportDir) : null;
     }
 
     /** Loads and warms up (one call at the batch size, so the first request does not pay for the first run). */
@@ -128,9 +132,26 @@ final class ServedModel implements AutoCloseable {
         }
     }
 
+    boolean takesText() {
+        return text != null;
+    }
+
+    /** A raw text as the model's token ids; a text that cleaning leaves empty is refused (score quarantines it). */
+    float[] text(String raw, String field) {
+        if (text == null) {
+            throw new BadInstance(field, "this model takes " + kind() + ", not text");
+        }
+        String cleaned = text.clean(raw);
+        if (cleaned.isEmpty()) {
+            throw new BadInstance(field, field + " is empty once cleaned as for training (empty_text)");
+        }
+        return text.ids(cleaned);
+    }
+
     /** What an instance may hold for this model, for error messages. */
     String instanceKeys() {
-        return "\"features\"" + (takesImages() ? " or \"image\"" : "") + (takesRecords() ? " or \"record\"" : "");
+        return "\"features\"" + (takesImages() ? " or \"image\"" : "") + (takesRecords() ? " or \"record\"" : "")
+                + (takesText() ? " or \"text\"" : "");
     }
 
     /** A base64 image as the model's features: decoded, converted, resized and scaled as clean did. */

@@ -48,7 +48,7 @@ public final class TabularRecords {
         Double[] numbers = new Double[stats.numeric().size()];
         int k = 0;
         for (String c : stats.numeric().keySet()) { // clean's number checks come first, column by column
-            numbers[k++] = number(c, record.get(c));
+            numbers[k++] = number(c, cell(record, c));
         }
         k = 0;
         for (Map.Entry<String, TabularStats.Numeric> e : stats.numeric().entrySet()) {
@@ -73,7 +73,7 @@ public final class TabularRecords {
         for (Map.Entry<String, TabularStats.Categorical> e : stats.categorical().entrySet()) {
             String c = e.getKey();
             TabularStats.Categorical cat = e.getValue();
-            Object raw = record.get(c);
+            Object raw = cell(record, c);
             String v = raw == null ? null : String.valueOf(raw);
             if (v == null) {
                 if (cat.fill() == null) {
@@ -109,6 +109,15 @@ public final class TabularRecords {
             out[j] = (float) dot;
         }
         return out;
+    }
+
+    /**
+     * A record's cell, with an empty string read as missing: what Spark's CSV reader makes of an empty cell
+     * ({@code nullValue} is ""), so a CSV row sent as {column: text} gets the fill value, as it does in score.
+     */
+    private static Object cell(Map<String, ?> record, String c) {
+        Object v = record.get(c);
+        return "".equals(v) ? null : v;
     }
 
     /** A cell as Spark's cast to double reads it: a number, or text that parses as one (trimmed); null stays null. */

@@ -99,13 +99,18 @@ public final class CleanTextStage implements Stage {
 
     /** The whole edit chain as one column expression: built-ins around a single UDF. */
     public static Column cleanText(Column text, Settings s) {
-        TextCanonicalizer canonicalizer = new TextCanonicalizer(s.stripHtml(), s.normalization(), s.lowercase());
+        TextCanonicalizer canonicalizer = canonicalizer(s);
         UserDefinedFunction canonical = udf((UDF1<String, String>) canonicalizer::apply, DataTypes.StringType);
         Column c = s.stripHtml() ? TextEdits.stripHtml(text) : text;
         c = canonical.apply(c);
         c = TextEdits.stripControl(c);
         c = TextEdits.specialCharacters(c, s.specialCharacters());
         return TextEdits.collapseWhitespace(c);
+    }
+
+    /** Entities are decoded when HTML is stripped: both undo markup. */
+    static TextCanonicalizer canonicalizer(Settings s) {
+        return new TextCanonicalizer(s.stripHtml(), s.normalization(), s.lowercase());
     }
 
     /** Where the text, label, id and split are in the input, from config. */

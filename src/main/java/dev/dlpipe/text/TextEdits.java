@@ -2,6 +2,7 @@ package dev.dlpipe.text;
 
 import static org.apache.spark.sql.functions.*;
 
+import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
 
 /**
@@ -32,15 +33,21 @@ public final class TextEdits {
 
     /** Replaces what the policy does not keep with a space; letters (with marks) and digits of every script stay. */
     public static Column specialCharacters(Column text, String policy) {
+        String dropped = specialCharacterPattern(policy);
+        return dropped == null ? text : regexp_replace(text, dropped, " ");
+    }
+
+    /** What the policy replaces with a space, as a regex; null for keep-all. */
+    static String specialCharacterPattern(String policy) {
         switch (policy) {
             case "keep-all":
-                return text;
+                return null;
             case "letters-digits-punct":
-                return regexp_replace(text, "[^\\p{L}\\p{M}\\p{N}\\p{P}\\s]", " ");
+                return "[^\\p{L}\\p{M}\\p{N}\\p{P}\\s]";
             case "letters-digits":
-                return regexp_replace(text, "[^\\p{L}\\p{M}\\p{N}\\s]", " ");
+                return "[^\\p{L}\\p{M}\\p{N}\\s]";
             case "ascii":
-                return regexp_replace(text, "[^a-zA-Z0-9\\s]", " ");
+                return "[^a-zA-Z0-9\\s]";
             default:
                 throw new IllegalArgumentException("unknown special-character policy " + policy);
         }
@@ -48,5 +55,54 @@ public final class TextEdits {
 
     public static Column collapseWhitespace(Column text) {
         return trim(regexp_replace(text, WHITESPACE, " "));
+    }
+
+    /**
+     * The same edits on one string, in plain Java, for a text that arrives alone (the model server): the same
+     * patterns in the same order as {@link CleanTextStage#cleanText}, whose {@code regexp_replace} is Java's regex
+     * engine too, and Spark's {@code trim}, which removes only spaces.
+     */
+    public static final class OnOneText implements java.io.Serializable {
+        private static final Pattern SCRIPT_STYLE_P = Pattern.compile(SCRIPT_STYLE);
+        private static final Pattern COMMENT_P = Pattern.compile(COMMENT);
+        private static final Pattern TAG_P = Pattern.compile(TAG);
+        private static final Pattern CONTROL_P = Pattern.compile(CONTROL_AND_FORMAT);
+        private static final Pattern WHITESPACE_P = Pattern.compile(WHITESPACE);
+
+        private final boolean stripHtml;
+        private final TextCanonicalizer canonicalizer;
+        private final Pattern special;
+
+        public OnOneText(CleanTextStage.Settings s) {
+            this.stripHtml = s.stripHtml();
+            this.canonicalizer = CleanTextStage.canonicalizer(s);
+            String dropped = specialCharacterPattern(s.specialCharacters());
+            this.special = dropped == null ? null : Pattern.compile(dropped);
+        }
+
+        public String apply(String text) {
+            if (text == null) {
+                return null;
+            }
+            String t = text;
+            if (stripHtml) {
+                t = TAG_P.matcher(COMMENT_P.matcher(SCRIPT_STYLE_P.matcher(t).replaceAll(" ")).replaceAll(" "))
+                        .replaceAll(" ");
+            }
+            t = CONTROL_P.matcher(canonicalizer.apply(t)).replaceAll("");
+            if (special != null) {
+                t = special.matcher(t).replaceAll(" ");
+            }
+            t = WHITESPACE_P.matcher(t).replaceAll(" ");
+            int from = 0;
+            int to = t.length();
+            while (from < to && t.charAt(from) == ' ') {
+                from++;
+            }
+            while (to > from && t.charAt(to - 1) == ' ') {
+                to--;
+            }
+            return t.substring(from, to);
+        }
     }
 }

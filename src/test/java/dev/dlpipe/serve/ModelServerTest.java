@@ -167,15 +167,15 @@ class ModelServerTest {
         // the queue bound: with the workers not started yet, the third request of a queue of two is refused
         ServeSettings two = new ServeSettings("127.0.0.1", 0, 8, 1, 1, 2, 65_536, "fp32", 1, 4);
         ServedModel m = ServedModel.load(export.toString(), two);
-        DynamicBatcher batcher = new DynamicBatcher(two, () -> m, new ServeMetrics(() -> 0), false);
+        DynamicBatcher batcher = new DynamicBatcher(two, new ServeMetrics(() -> 0), false);
         List<CompletableFuture<DynamicBatcher.Answer>> results = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             results.add(new CompletableFuture<>());
         }
         float[] row = randomRows(1, 9)[0];
-        assertTrue(batcher.offer(new DynamicBatcher.Job(row, 1, results.get(0))));
-        assertTrue(batcher.offer(new DynamicBatcher.Job(row, 1, results.get(1))));
-        assertFalse(batcher.offer(new DynamicBatcher.Job(row, 1, results.get(2))), "a full queue refuses at once");
+        assertTrue(batcher.offer(new DynamicBatcher.Job(row, 1, m, results.get(0))));
+        assertTrue(batcher.offer(new DynamicBatcher.Job(row, 1, m, results.get(1))));
+        assertFalse(batcher.offer(new DynamicBatcher.Job(row, 1, m, results.get(2))), "a full queue refuses at once");
         batcher.start();
         assertEquals(1, results.get(0).get().probabilities().length);
         assertEquals(1, results.get(1).get().probabilities().length);

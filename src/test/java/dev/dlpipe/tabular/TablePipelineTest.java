@@ -59,5 +59,38 @@ class TablePipelineTest {
         assertEquals(Map.of("bad_value", 1L), raw.counts().quarantined());
         assertEquals(accuracy, ((Number) raw.metrics().get("accuracy")).doubleValue(), 1e-9,
                 "raw rows through the exported statistics predict what the packed test split did");
+
+        // the model server, sent each new CSV row as a record {column: text}, answers what score wrote: the same
+        // (class, confidence) pairs, and a 400 naming the column for the row score quarantined
+        String[] header = fresh.get(0).split(",");
+        List<Map<String, Object>> records = new java.util.ArrayList<>();
+        for (String line : fresh.subList(1, fresh.size())) {
+            String[] cells = line.split(",", -1);
+            Map<String, Object> record = new java.util.LinkedHashMap<>();
+            for (int c = 0; c < header.length; c++) {
+                record.put(header[c], cells[c]);
+            }
+            records.add(Map.of("record", record));
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        for (org.apache.spark.sql.Row r : TestSpark.session().read().parquet(dir.resolve("scored-raw/predictions")
+                .toString()).collectAsList()) {
+            expected.add(r.getInt(r.fieldIndex("predicted")) + String.format(" %.5f", r.getFloat(r.fieldIndex("confidence"))));
+        }
+        List<String> served = new java.util.ArrayList<>();
+        try (dev.dlpipe.serve.ServeClient server = dev.dlpipe.serve.ServeClient.start(runDir.resolve("export").toString())) {
+            List<dev.dlpipe.serve.ServeClient.Answer> answers = server.predictEach(records);
+            for (dev.dlpipe.serve.ServeClient.Answer a : answers.subList(0, answers.size() - 1)) {
+                assertEquals(200, a.status(), a.toString() + " " + records.get(answers.indexOf(a)));
+                served.add(a.predicted() + String.format(" %.5f", a.confidence()));
+            }
+            dev.dlpipe.serve.ServeClient.Answer bad = answers.get(answers.size() - 1);
+            assertEquals(400, bad.status());
+            assertEquals("instances[0].record.mean_radius", bad.field(), bad.error());
+        }
+        java.util.Collections.sort(expected);
+        java.util.Collections.sort(served);
+        assertEquals(141, served.size());
+        assertEquals(expected, served, "the server's (class, confidence) for the 141 rows equal score's");
     }
 }

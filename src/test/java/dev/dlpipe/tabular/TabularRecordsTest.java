@@ -90,5 +90,9 @@ class TabularRecordsTest {
         Map<String, Object> nullAge = new HashMap<>();
         nullAge.put("age", null);
         assertArrayEquals(new float[] {0f}, TabularRecords.features(nullAge, stats), 1e-6f, "filled with 40");
+        assertArrayEquals(new float[] {0f}, TabularRecords.features(Map.of("age", ""), stats), 1e-6f,
+                "an empty cell is missing, as Spark's CSV reader reads it");
+        assertEquals("bad_value", assertThrows(TabularRecords.Rejected.class,
+                () -> TabularRecords.features(Map.of("age", "  "), stats)).reason, "blank is not empty: as Spark casts it");
     }
 }

@@ -20,7 +20,10 @@ import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The text cleaning chain on hand-made edge cases (through Spark, since most edits are Catalyst built-ins). */
+/**
+ * The text cleaning chain on hand-made edge cases, through Spark (most edits are Catalyst built-ins), and every case
+ * again through the plain-Java chain the model server applies to one text, which must give the same string.
+ */
 class TextCleaningTest {
 
     @TempDir
@@ -33,7 +36,36 @@ class TextCleaningTest {
         for (Row r : in.select(CleanTextStage.cleanText(col("value"), s)).collectAsList()) {
             out.add(r.getString(0));
         }
+        TextEdits.OnOneText plain = new TextEdits.OnOneText(s);
+        for (int i = 0; i < texts.length; i++) {
+            assertEquals(out.get(i), plain.apply(texts[i]), "plain Java cleaning of text " + i + " under " + s);
+        }
         return out;
+    }
+
+    @Test
+    void plainJavaCleaningEqualsSparkOnRealTextUnderEveryPolicy() throws Exception {
+        List<String> texts = new ArrayList<>();
+        for (String line : Files.readAllLines(dev.dlpipe.ByodFixtures.DIR.resolve("licenses.jsonl"))) {
+            texts.add(line); // whole JSON lines too: quotes, braces, escapes
+            try {
+                Object p = dev.dlpipe.core.Json.readMap(line).get("paragraph");
+                if (p instanceof String t) {
+                    texts.add(t);
+                }
+            } catch (RuntimeException notJson) {
+                // the fixture's deliberately broken line is still a text
+            }
+        }
+        texts.add("<p>caf&eacute; <b>Ｆｕｌｌ</b></p>\u0000 \u00A0tab\tend \u202Eright-to-left 😀🏽 ＡＢＣ  ");
+        String[] array = texts.toArray(new String[0]);
+        for (String policy : List.of("keep-all", "letters-digits-punct", "letters-digits", "ascii")) {
+            for (String normalization : List.of("NFKC", "none")) {
+                clean(settings("clean.text.special-characters=" + policy, "clean.text.unicode-normalization="
+                        + normalization, "clean.text.strip-html=" + !policy.equals("ascii"),
+                        "clean.text.lowercase=" + normalization.equals("NFKC")), array);
+            }
+        }
     }
 
     private static CleanTextStage.Settings settings(String... overrides) {

@@ -100,5 +100,40 @@ class TextPipelineTest {
             }
         }
         assertEquals(packed.size(), compared, "every packed test row found again, by its derived id, in the raw run");
+
+        // the model server, sent each raw paragraph as {"text": ...}, answers what score wrote for its line (the
+        // id score derived: the line's SHA-256, then its ordinal among equal lines)
+        Map<String, Row> scored = new HashMap<>();
+        for (Row r : TestSpark.session().read().parquet(dir.resolve("scored-raw").resolve("predictions").toString())
+                .collectAsList()) {
+            scored.put(r.getString(r.fieldIndex("id")), r);
+        }
+        List<String> ids = new java.util.ArrayList<>();
+        List<Map<String, Object>> instances = new java.util.ArrayList<>();
+        Map<String, Integer> seen = new HashMap<>();
+        for (String line : Files.readAllLines(ByodFixtures.DIR.resolve("licenses.jsonl"))) {
+            String id = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                    .substring(0, 16) + "-" + seen.merge(line, 1, Integer::sum);
+            Object text;
+            try {
+                text = Json.readMap(line).get("paragraph");
+            } catch (RuntimeException notJson) {
+                continue; // quarantined by score as malformed_json
+            }
+            ids.add(id);
+            instances.add(Map.of("text", text));
+        }
+        try (dev.dlpipe.serve.ServeClient server = dev.dlpipe.serve.ServeClient.start(export.toString())) {
+            List<dev.dlpipe.serve.ServeClient.Answer> answers = server.predictEach(instances);
+            for (int i = 0; i < ids.size(); i++) {
+                Row r = scored.get(ids.get(i));
+                assertNotNull(r, "score wrote line " + ids.get(i));
+                assertEquals(200, answers.get(i).status(), "line " + ids.get(i));
+                assertEquals(r.getInt(r.fieldIndex("predicted")), answers.get(i).predicted(), ids.get(i));
+                assertEquals(r.getFloat(r.fieldIndex("confidence")), answers.get(i).confidence(), 1e-5, ids.get(i));
+            }
+        }
+        assertEquals(203, ids.size(), "every well-formed line compared");
     }
 }
