@@ -37,7 +37,7 @@ public final class ConfigSchema {
                 "kind of data (tensor: HDF5 or Parquet arrays in train/ validation/ test/, read as stored; auto: told from the input)",
                 "image", "text", "tabular", "tensor", "auto"));
         add(ConfigKey.listOf("pipeline.stages", "stages to run, in order",
-                "clean", "augment", "pack", "train", "compress", "export", "score"));
+                "clean", "augment", "pack", "train", "ensemble", "compress", "export", "score"));
         add(ConfigKey.range("pipeline.max-classes", INT, 2, 100_000,
                 "most classes a label column may have: a larger label or more distinct names is a bad label, not a class"));
         add(ConfigKey.of("pipeline.class-names", STRING_LIST,
@@ -213,6 +213,18 @@ public final class ConfigSchema {
         add(ConfigKey.of("compress.fp16", BOOLEAN, "also write the pruned model with half-precision parameters"));
         add(ConfigKey.range("compress.calibration-rows", INT, 1, 1_000_000,
                 "training rows whose activation ranges calibrate full int8 (onnx-int8)"));
+
+        add(ConfigKey.range("ensemble.bagging-members", INT, 0, 64,
+                "networks of train.model trained on Poisson bootstrap samples of the training split, each with its own seed"));
+        add(ConfigKey.range("ensemble.epochs", INT, 0, 10_000, "epochs per bagged network (0: train.epochs)"));
+        add(ConfigKey.listOf("ensemble.mllib", "Spark MLlib members on the packed rows (token ids: bag-of-words counts):"
+                + " lr (multinomial logistic regression), rf (random forest), gbt (gradient-boosted trees, one-vs-rest"
+                + " beyond two classes)", "lr", "rf", "gbt"));
+        add(ConfigKey.range("ensemble.trees", INT, 1, 1000, "trees in the random forest member"));
+        add(ConfigKey.range("ensemble.max-depth", INT, 1, 30, "depth limit of the tree members (GBT: at most 5)"));
+        add(ConfigKey.range("ensemble.gbt-iterations", INT, 1, 1000, "boosting rounds of each GBT"));
+        add(ConfigKey.of("ensemble.stacking", BOOLEAN, "fit a logistic regression on the members' validation-split "
+                + "probabilities (needs a validation split; never sees the test split)"));
 
         add(ConfigKey.listOf("export.formats", "model formats to export (onnx-int8: QDQ int8 weights)", "dl4j", "onnx",
                 "onnx-int8"));

@@ -111,29 +111,62 @@ public final class OnnxExporter {
         if (spec.fromImages()) {
             lower.nonNegative().add(input); // pixels in [0, 1] or [0, 255]
         }
-        String x = net.isGraph() ? lowerGraph(lower, net.graph()) : lowerLayers(lower, net.multiLayer(), input);
+        String x = lower(lower, net, input, "");
         g.node("Identity", List.of(x), OUTPUT);
         g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
         metadata.forEach(g::metadata);
         return g.toModel("dlpipe", version);
     }
 
-    private static String lowerLayers(Lowering lower, MultiLayerNetwork net, String input) {
+    /**
+     * Several float networks on one input, their probabilities combined as {@code sum(weights[i] * p_i)}: a bagged
+     * ensemble as one ONNX graph that takes what each member takes and returns {@link #OUTPUT}. Each member's
+     * tensors are prefixed {@code m<i>_}, so the members' weights never share a name.
+     */
+    public static byte[] exportWeightedAverage(List<Network> nets, double[] weights, TensorSpec spec,
+                                               Map<String, String> metadata, String version) {
+        if (nets.size() != weights.length || nets.isEmpty()) {
+            throw new IllegalArgumentException(nets.size() + " networks, " + weights.length + " weights");
+        }
+        OnnxGraph g = new OnnxGraph();
+        String input = spec.tokenIds() ? TOKEN_INPUT : INPUT;
+        g.input(input, spec.tokenIds() ? OnnxGraph.INT64 : OnnxGraph.FLOAT, -1, spec.featureSize());
+        List<String> weighted = new java.util.ArrayList<>();
+        for (int i = 0; i < nets.size(); i++) {
+            Lowering lower = new Lowering(g, false, Map.of(), new java.util.HashSet<>(), new java.util.HashSet<>());
+            String p = lower(lower, nets.get(i), input, "m" + i + "_");
+            String w = g.floats("m" + i + "_weight", new long[0], new float[] {(float) weights[i]});
+            weighted.add(g.node("Mul", List.of(p, w), g.name("m" + i + "_weighted")));
+        }
+        String sum = weighted.size() == 1 ? weighted.get(0) : g.node("Sum", weighted, g.name("ensemble_sum"));
+        g.node("Identity", List.of(sum), OUTPUT);
+        g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
+        metadata.forEach(g::metadata);
+        return g.toModel("dlpipe-ensemble", version);
+    }
+
+    /** One network's nodes from {@code input}; its tensors' names start with {@code prefix}. Returns its output. */
+    private static String lower(Lowering lower, Network net, String input, String prefix) {
+        return net.isGraph() ? lowerGraph(lower, net.graph(), input, prefix)
+                : lowerLayers(lower, net.multiLayer(), input, prefix);
+    }
+
+    private static String lowerLayers(Lowering lower, MultiLayerNetwork net, String input, String prefix) {
         String x = input;
         for (int i = 0; i < net.getnLayers(); i++) {
             String key = String.valueOf(i);
-            x = lower.preprocess(net.getLayerWiseConfigurations().getInputPreProcess(i), x, key);
+            x = lower.preprocess(net.getLayerWiseConfigurations().getInputPreProcess(i), x, prefix + key);
             // the configuration's layer, not the runtime layer's: a wrapper (MaskZeroLayer) shows only what it wraps
             x = lower.layer(net.getLayer(i), net.getLayerWiseConfigurations().getConf(i).getLayer(), x, key,
-                    "layer" + i);
+                    prefix + "layer" + i);
         }
         return x;
     }
 
-    private static String lowerGraph(Lowering lower, ComputationGraph graph) {
+    private static String lowerGraph(Lowering lower, ComputationGraph graph, String input, String prefix) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
         Map<String, String> tensors = new HashMap<>(); // vertex name -> the ONNX tensor holding its output
-        tensors.put(conf.getNetworkInputs().get(0), INPUT);
+        tensors.put(conf.getNetworkInputs().get(0), input);
         for (int i : graph.topologicalSortOrder()) {
             String name = graph.getVertices()[i].getVertexName();
             GraphVertex vertex = conf.getVertices().get(name);
@@ -143,12 +176,12 @@ public final class OnnxExporter {
             List<String> in = conf.getVertexInputs().get(name).stream().map(tensors::get).toList();
             String out;
             if (vertex instanceof LayerVertex v) {
-                String x = lower.preprocess(v.getPreProcessor(), in.get(0), name);
-                out = lower.layer(graph.getLayer(name), v.getLayerConf().getLayer(), x, name, name);
+                String x = lower.preprocess(v.getPreProcessor(), in.get(0), prefix + name);
+                out = lower.layer(graph.getLayer(name), v.getLayerConf().getLayer(), x, name, prefix + name);
             } else if (vertex instanceof ElementWiseVertex v) {
-                out = lower.elementWise(v.getOp(), in, name);
+                out = lower.elementWise(v.getOp(), in, prefix + name);
             } else if (vertex instanceof MergeVertex v) {
-                out = lower.g.node("Concat", in, lower.g.name(name + "_concat"), Attr.i("axis", v.getMergeAxis()));
+                out = lower.g.node("Concat", in, lower.g.name(prefix + name + "_concat"), Attr.i("axis", v.getMergeAxis()));
             } else {
                 throw new UserError("ONNX export: vertex " + name + " (" + vertex.getClass().getSimpleName()
                         + ") is not supported; supported vertices: layers, ElementWise, Merge");

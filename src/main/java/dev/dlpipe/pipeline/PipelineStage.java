@@ -34,6 +34,8 @@ public enum PipelineStage {
             List.of(List.of("augment", "clean")), kinds(PackStage::new, PackStage::new, PackStage::new)),
     TRAIN("distributed DL4J training (parameter averaging). --input PACK_DIR",
             List.of(List.of("pack")), tensors(TrainStage::new)),
+    ENSEMBLE("bagged networks, MLlib members, averaging and stacking, compared on the test split. --input PACK_DIR",
+            List.of(List.of("pack")), tensors(dev.dlpipe.ensemble.EnsembleStage::new)),
     COMPRESS("pruning + int8 quantization, evaluated. --input TRAIN_DIR --input PACK_DIR",
             List.of(List.of("train"), List.of("pack")), tensors(CompressStage::new)),
     EXPORT("publish model.zip + ONNX + int8 + manifests. --input COMPRESS_OR_TRAIN_DIR",

@@ -35,6 +35,13 @@ public record TrainSettings(String model, int epochs, int batchSize, int workers
                 dropout, hiddenUnits, hiddenLayers, seed, dataType, schedule, rules, false, "", 1, classWeights, text);
     }
 
+    /** The same settings with another seed and epoch count, without resume or checkpoints (an ensemble member). */
+    public TrainSettings member(long memberSeed, int memberEpochs) {
+        return new TrainSettings(model, memberEpochs, batchSize, workers, averagingFrequency, prefetch, updater,
+                learningRate, l2, dropout, hiddenUnits, hiddenLayers, memberSeed, dataType, schedule, rules, false, "", 1,
+                classWeights, text);
+    }
+
     public static TrainSettings from(Config c) {
         return new TrainSettings(c.string("train.model"), c.integer("train.epochs"), c.integer("train.batch-size"),
                 c.integer("train.workers"), c.integer("train.averaging-frequency"), c.integer("train.prefetch"),

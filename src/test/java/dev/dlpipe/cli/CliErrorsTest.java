@@ -62,7 +62,7 @@ class CliErrorsTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"clean", "augment", "pack", "train", "compress", "export", "score", "sample-data"}) {
+        for (String cmd : new String[] {"clean", "augment", "pack", "train", "ensemble", "compress", "export", "score", "sample-data"}) {
             CommandLine cli = Main.commandLine();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             cli.setOut(new PrintWriter(out, true));

@@ -154,7 +154,7 @@ class LauncherScriptsTest {
 
     @Test
     void everyStageLauncherBuildsOnAFreshCloneAndSubmitsTheSameSubcommand() throws Exception {
-        for (String stage : List.of("clean", "augment", "pack", "train", "compress", "export", "score")) {
+        for (String stage : List.of("clean", "augment", "pack", "train", "ensemble", "compress", "export", "score")) {
             Result r = run(Map.of(), "jobs/" + stage + ".sh", "--help");
             assertEquals(0, r.code(), stage + ": " + r.all());
             assertTrue(r.out().contains("org.apache.spark.deploy.SparkSubmit") && r.out().contains(

@@ -1,0 +1,110 @@
+package dev.dlpipe.ensemble;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.ByodFixtures;
+import dev.dlpipe.TestSpark;
+import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.core.Json;
+import dev.dlpipe.core.StageReport;
+import dev.dlpipe.core.StageRunner;
+import dev.dlpipe.load.ShardIndex;
+import dev.dlpipe.pipeline.PipelineRunner;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.common.loader.LocalFileSourceFactory;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * Ensembles on scikit-learn's wine table (178 rows, 3 classes, through clean and pack): bootstrap samples that are a
+ * pure function of (seed, member, minibatch, row), the scores and combinations by hand, and the stage end to end with
+ * two bagged networks and all three MLlib members, its ONNX soft vote equal to the in-JVM one.
+ */
+class EnsembleTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void poissonCountsAreAPureFunctionWithMeanOne() {
+        long sum = 0;
+        int zeros = 0;
+        int n = 200_000;
+        int differ = 0;
+        for (int row = 0; row < n; row++) {
+            int k = PoissonBootstrap.copies(42, 0, "shard.parquet#0:0+256", row);
+            assertEquals(k, PoissonBootstrap.copies(42, 0, "shard.parquet#0:0+256", row));
+            differ += k != PoissonBootstrap.copies(42, 1, "shard.parquet#0:0+256", row) ? 1 : 0;
+            sum += k;
+            zeros += k == 0 ? 1 : 0;
+        }
+        assertEquals(1.0, sum / (double) n, 0.01, "Poisson(1) mean");
+        assertEquals(Math.exp(-1), zeros / (double) n, 0.005, "share of rows left out (e^-1)");
+        assertTrue(differ > n / 2, "another member draws another sample: " + differ + " of " + n + " counts differ");
+    }
+
+    @Test
+    void scoresAndCombinationsByHand() {
+        float[][] a = {{0.9f, 0.1f}, {0.4f, 0.6f}, {0.7f, 0.3f}};
+        float[][] b = {{0.6f, 0.4f}, {0.2f, 0.8f}, {0.2f, 0.8f}};
+        int[] labels = {0, 1, 0};
+        assertEquals(1.0, ProbabilityScores.accuracy(a, labels), 1e-12);
+        assertEquals(-(Math.log(0.9) + Math.log(0.6) + Math.log(0.7)) / 3, ProbabilityScores.logLoss(a, labels), 1e-6);
+        // bins of width 1/15: 0.9 -> 13, 0.6 -> 9, 0.7 -> 10; all right: |1 - conf| each, weighted 1/3
+        assertEquals((0.1 + 0.4 + 0.3) / 3, ProbabilityScores.expectedCalibrationError(a, labels), 1e-6);
+        float[][] avg = ProbabilityScores.weightedAverage(List.of(a, b), new double[] {0.5, 0.5});
+        assertArrayEquals(new float[] {0.75f, 0.25f}, avg[0], 1e-6f);
+        assertArrayEquals(new float[] {0.45f, 0.55f}, avg[2], 1e-6f);
+        float[][] votes = ProbabilityScores.hardVote(List.of(a, b, b));
+        assertArrayEquals(new float[] {1 / 3f, 2 / 3f}, votes[2], 1e-6f);
+        double[] w = ProbabilityScores.inverseLossWeights(List.of(a, b), labels);
+        assertEquals(1.0, w[0] + w[1], 1e-12);
+        assertTrue(w[0] > w[1], "a has the lower log loss");
+    }
+
+    @Test
+    void wineMembersCombinationsAndOneOnnxGraph() throws Exception {
+        Path runDir = dir.resolve("run");
+        PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(), List.of("pipeline.name=wine",
+                "pipeline.input=" + ByodFixtures.DIR.resolve("wine.csv"), "run.dir=" + runDir,
+                "pipeline.stages=clean,pack", "clean.tabular.label-column=class", "split.validation=0.2",
+                "split.test=0.25", "spark.master=local[2]", "spark.conf.spark.sql.shuffle.partitions=4")));
+        Path pack = runDir.resolve("pack");
+
+        // the bootstrap loader on a real minibatch: the same sample twice, another for another member
+        String ref = ShardIndex.of(pack.resolve("train").toString()).minibatches(32).get(0);
+        DataSet first = new PoissonBootstrap(3, 7, 0).load(new LocalFileSourceFactory().getSource(ref));
+        DataSet again = new PoissonBootstrap(3, 7, 0).load(new LocalFileSourceFactory().getSource(ref));
+        DataSet other = new PoissonBootstrap(3, 7, 1).load(new LocalFileSourceFactory().getSource(ref));
+        assertEquals(first.getFeatures(), again.getFeatures());
+        assertNotEquals(first.getFeatures(), other.getFeatures());
+
+        StageReport r = StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config(
+                        "ensemble.bagging-members=2", "ensemble.epochs=6", "ensemble.mllib=lr,rf,gbt",
+                        "ensemble.trees=20", "ensemble.gbt-iterations=5", "train.batch-size=16"),
+                List.of(pack.toString()), dir.resolve("ensemble").toString());
+        Map<String, Object> e = Json.readMap(Files.readString(dir.resolve("ensemble").resolve(EnsembleStage.EVALUATION)));
+        Map<?, ?> members = (Map<?, ?>) e.get("members");
+        assertEquals(List.of("net-1", "net-2", "lr", "rf", "gbt"), List.copyOf(members.keySet()));
+        assertEquals(List.of("average", "hard-vote", "weighted", "stacking", "networks-average"),
+                List.copyOf(((Map<?, ?>) e.get("combinations")).keySet()));
+        int testRows = ((Number) e.get("test_rows")).intValue();
+        assertEquals(ShardIndex.of(pack.resolve("test").toString()).rows(), testRows);
+        for (Object row : members.values()) {
+            Map<?, ?> test = (Map<?, ?>) ((Map<?, ?>) row).get("test");
+            assertTrue(((Number) test.get("accuracy")).doubleValue() > 0.8, "wine is easy for every member: " + row);
+            assertTrue(((Number) test.get("ece")).doubleValue() >= 0, row.toString());
+        }
+        Map<?, ?> onnx = (Map<?, ?>) e.get("onnx");
+        assertEquals("ensemble.onnx", onnx.get("file"));
+        assertTrue(((Number) onnx.get("ort_max_abs_diff_on_test")).doubleValue() <= 1e-5, onnx.toString());
+        assertEquals(3, ((List<?>) onnx.get("not_in_onnx")).size(), "each MLlib member named as not exported");
+        assertTrue(Files.exists(dir.resolve("ensemble").resolve("member-net-2.zip")));
+        assertTrue(Files.readString(dir.resolve("ensemble").resolve(EnsembleStage.REPORT)).contains("| stacking |"));
+        assertEquals(e.get("best_member"), r.metrics().get("best_member"));
+    }
+}
