@@ -223,6 +223,10 @@ public final class ConfigSchema {
         add(ConfigKey.range("ensemble.trees", INT, 1, 1000, "trees in the random forest member"));
         add(ConfigKey.range("ensemble.max-depth", INT, 1, 30, "depth limit of the tree members (GBT: at most 5)"));
         add(ConfigKey.range("ensemble.gbt-iterations", INT, 1, 1000, "boosting rounds of each GBT"));
+        add(ConfigKey.oneOf("ensemble.export", "the combination written as model.onnx (members and head in one graph): "
+                + "auto (weighted with a validation split, else average; a text model with MLlib members: "
+                + "networks-average), or one by name", "auto", "average", "weighted", "stacking", "hard-vote",
+                "networks-average"));
         add(ConfigKey.of("ensemble.stacking", BOOLEAN, "fit a logistic regression on the members' validation-split "
                 + "probabilities (needs a validation split; never sees the test split)"));
 

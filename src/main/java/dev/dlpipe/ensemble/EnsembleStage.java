@@ -3,7 +3,6 @@ package dev.dlpipe.ensemble;
 import dev.dlpipe.UserError;
 import dev.dlpipe.config.Config;
 import dev.dlpipe.core.BuildInfo;
-import dev.dlpipe.core.CarriedFiles;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
@@ -11,6 +10,8 @@ import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
 import dev.dlpipe.core.StageResult;
+import dev.dlpipe.export.ExportStage;
+import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
 import dev.dlpipe.model.Models;
 import dev.dlpipe.model.Network;
@@ -35,20 +36,18 @@ import org.slf4j.LoggerFactory;
  * Ensembles on a packed dataset: bagged networks ({@link BaggedNetworks}), Spark MLlib members
  * ({@link MllibMembers}), and their combinations (soft voting, weights from validation log loss, hard voting,
  * stacking fitted on validation predictions), each scored on the test split beside every member with accuracy, log
- * loss and calibration error. Writes the bagged networks' soft vote as one ONNX graph ({@code ensemble.onnx}), checked
- * in ONNX Runtime against the in-JVM average; the members' models; {@code ensemble.json} and
- * {@code ensemble-report.md}.
+ * loss and calibration error. The output is an export directory: {@code model.onnx} is the combination
+ * {@code ensemble.export} names, members and head in one graph ({@link EnsembleOnnx}), checked in ONNX Runtime
+ * against the in-JVM ensemble on the test split, with export-manifest.json and the preprocessing, so score and serve
+ * take it like any export. Also the networks' zips, {@code ensemble.json} and {@code ensemble-report.md}.
  */
 public final class EnsembleStage implements Stage {
 
     private static final Logger LOG = LoggerFactory.getLogger(EnsembleStage.class);
-    public static final String ONNX = "ensemble.onnx";
     public static final String EVALUATION = "ensemble.json";
     public static final String REPORT = "ensemble-report.md";
-
-    /** One member or combination: its validation and test probabilities, row-aligned with {@link SplitRows}. */
-    private record Scored(String name, String kind, float[][] validation, float[][] test) {
-    }
+    /** ORT against the in-JVM ensemble on the test rows: a larger difference fails the stage. */
+    static final double ONNX_TOLERANCE = 1e-4;
 
     @Override
     public String name() {
@@ -57,9 +56,18 @@ public final class EnsembleStage implements Stage {
 
     @Override
     public void preflight(Config config, List<String> inputs) {
-        if (config.integer("ensemble.bagging-members") + config.list("ensemble.mllib").size() < 2) {
+        int bagged = config.integer("ensemble.bagging-members");
+        List<String> mllib = config.list("ensemble.mllib");
+        if (bagged + mllib.size() < 2) {
             throw new UserError("ensemble.bagging-members + the ensemble.mllib members must make at least 2 members, got "
-                    + config.integer("ensemble.bagging-members") + " + " + config.list("ensemble.mllib"));
+                    + bagged + " + " + mllib);
+        }
+        String export = config.string("ensemble.export");
+        if (export.equals("networks-average") && bagged < 1) {
+            throw new UserError("ensemble.export=networks-average needs ensemble.bagging-members >= 1");
+        }
+        if (export.equals("stacking") && !config.bool("ensemble.stacking")) {
+            throw new UserError("ensemble.export=stacking needs ensemble.stacking=true");
         }
         if (inputs.get(0) != null && Fs.exists(inputs.get(0))) {
             ShardIndex train = ShardIndex.of(Fs.child(inputs.get(0), Splits.TRAIN));
@@ -71,8 +79,17 @@ public final class EnsembleStage implements Stage {
                 throw new UserError(inputs.get(0) + ": no test split: the ensemble and its members are compared on it"
                         + " (split.test)");
             }
-            if (config.integer("ensemble.bagging-members") > 0) {
+            boolean validation = ShardIndex.of(Fs.child(inputs.get(0), Splits.VALIDATION)).rows() > 0;
+            if (!validation && (export.equals("weighted") || export.equals("stacking"))) {
+                throw new UserError("ensemble.export=" + export + " is fitted on validation predictions, and "
+                        + inputs.get(0) + " has no validation split (split.validation)");
+            }
+            if (bagged > 0) {
                 ModelKind.of(config.string("train.model")).requireFits(train.spec(), train.dir());
+            }
+            if (train.spec().tokenIds() && !mllib.isEmpty() && !List.of("auto", "networks-average").contains(export)) {
+                throw new UserError("ensemble.export=" + export + " includes " + mllib + ", MLlib members of a text "
+                        + "model, which read bag-of-words counts the ONNX graph does not build; use networks-average");
             }
         }
     }
@@ -92,18 +109,20 @@ public final class EnsembleStage implements Stage {
         int bagged = c.integer("ensemble.bagging-members");
         int epochs = c.integer("ensemble.epochs") > 0 ? c.integer("ensemble.epochs") : s.epochs();
 
-        List<Scored> members = new ArrayList<>();
+        List<Member> members = new ArrayList<>();
         Map<String, Object> seconds = new LinkedHashMap<>();
-        List<Network> nets = List.of();
+        List<Map<String, Object>> files = new ArrayList<>();
         if (bagged > 0) {
             long t0 = System.nanoTime();
             double[] weights = "balanced".equals(s.classWeights())
                     ? ClassWeights.balanced(ClassWeights.count(jsc, train, classes, s.workers())) : null;
-            nets = BaggedNetworks.train(jsc, s, spec, train, bagged, epochs, weights);
+            List<Network> nets = BaggedNetworks.train(jsc, s, spec, train, bagged, epochs, weights);
             for (int m = 0; m < nets.size(); m++) {
-                Models.write(nets.get(m), ctx.out("member-net-" + (m + 1) + ".zip"));
-                members.add(new Scored("net-" + (m + 1), s.model() + ", bootstrap sample " + (m + 1) + ", seed "
-                        + BaggedNetworks.seed(s.seed(), m), validation == null ? null
+                String zip = "member-net-" + (m + 1) + ".zip";
+                Models.write(nets.get(m), ctx.out(zip));
+                files.add(ExportStage.file("dl4j-member", zip, ctx.out(zip)));
+                members.add(new Member("net-" + (m + 1), s.model() + ", bootstrap sample " + (m + 1) + ", seed "
+                        + BaggedNetworks.seed(s.seed(), m), nets.get(m), validation == null ? null
                         : validation.probabilities(nets.get(m)), test.probabilities(nets.get(m))));
             }
             seconds.put("bagging", round((System.nanoTime() - t0) / 1e9));
@@ -122,7 +141,7 @@ public final class EnsembleStage implements Stage {
                 for (String kind : mllib) {
                     long t0 = System.nanoTime();
                     org.apache.spark.ml.Model<?> model = MllibMembers.fit(kind, trainRows, classes, ms);
-                    members.add(new Scored(kind, describe(kind, ms, classes), validationRows == null ? null
+                    members.add(new Member(kind, describe(kind, ms, classes), model, validationRows == null ? null
                             : MllibMembers.probabilities(model, validationRows, classes),
                             MllibMembers.probabilities(model, testRows, classes)));
                     seconds.put(kind, round((System.nanoTime() - t0) / 1e9));
@@ -133,121 +152,142 @@ public final class EnsembleStage implements Stage {
             }
         }
 
-        List<Scored> combinations = new ArrayList<>();
-        List<float[][]> testP = members.stream().map(Scored::test).toList();
-        List<float[][]> validationP = validation == null ? null : members.stream().map(Scored::validation).toList();
-        combinations.add(new Scored("average", "soft voting, equal weights, all members", null,
-                ProbabilityScores.weightedAverage(testP, ProbabilityScores.equalWeights(members.size()))));
-        combinations.add(new Scored("hard-vote", "majority of the members' top classes", null,
-                ProbabilityScores.hardVote(testP)));
-        Map<String, Object> notes = new LinkedHashMap<>();
-        double[] lossWeights = null;
-        if (validation != null) {
-            lossWeights = ProbabilityScores.inverseLossWeights(validationP, validation.labels());
-            combinations.add(new Scored("weighted", "weights 1/validation log loss, all members", null,
-                    ProbabilityScores.weightedAverage(testP, lossWeights)));
-            if (c.bool("ensemble.stacking")) {
-                Stacking stacking = Stacking.fit(ctx.spark(), validationP, validation.labels(), classes);
-                combinations.add(new Scored("stacking", "logistic regression on the members' probabilities, fitted on "
-                        + validation.rows() + " validation rows", null, stacking.predict(ctx.spark(), testP)));
-            }
-        } else {
-            notes.put("weighted_and_stacking", "skipped: " + ctx.input(0) + " has no validation split, and their weights"
-                    + " are fitted on validation predictions only (split.validation)");
-        }
-        if (nets.size() >= 2) {
-            combinations.add(new Scored("networks-average", "soft voting of the " + nets.size() + " bagged networks"
-                    + " (the model in " + ONNX + ")", null, ProbabilityScores.weightedAverage(
-                    testP.subList(0, nets.size()), ProbabilityScores.equalWeights(nets.size()))));
-        }
+        List<Combination> combinations = combinations(ctx, members, validation, bagged);
+        List<float[][]> testP = members.stream().map(Member::test).toList();
+        List<float[][]> combined = combinations.stream().map(k -> k.apply(testP, ctx.spark())).toList();
 
-        Map<String, Object> exported = exportNetworks(ctx, nets, spec, test, mllib);
-        Map<String, Object> evaluation = evaluation(members, combinations, validation, test, lossWeights);
+        Combination exported = chooseExport(c, combinations, members, spec, validation != null);
+        float[][] expected = combined.get(combinations.indexOf(exported));
+        byte[] onnx = EnsembleOnnx.build(members, exported, spec, OnnxExporter.metadata(spec, false, false),
+                BuildInfo.version());
+        try (OutputStream o = Fs.create(ctx.out(ExportStage.ONNX))) {
+            o.write(onnx);
+        }
+        double diff = ortDifference(onnx, spec, test, expected);
+        if (diff > ONNX_TOLERANCE) {
+            throw new IllegalStateException(ExportStage.ONNX + " differs from the in-JVM " + exported.name()
+                    + " ensemble by " + diff + " on the test rows");
+        }
+        files.add(0, ExportStage.file("onnx", ExportStage.ONNX, ctx.out(ExportStage.ONNX)));
+        Map<String, Object> onnxInfo = new LinkedHashMap<>();
+        onnxInfo.put("file", ExportStage.ONNX);
+        onnxInfo.put("combination", exported.name());
+        onnxInfo.put("members", exported.members().stream().map(i -> members.get(i).name()).toList());
+        onnxInfo.put("ort_max_abs_diff_on_test", diff);
+        onnxInfo.put("bytes", onnx.length);
+
+        Map<String, Object> evaluation = evaluation(members, combinations, combined, validation, test);
         evaluation.put("seconds", seconds);
-        evaluation.put("onnx", exported);
-        evaluation.putAll(notes);
+        evaluation.put("onnx", onnxInfo);
+        if (validation == null) {
+            evaluation.put("weighted_and_stacking", "skipped: " + ctx.input(0) + " has no validation split, and their"
+                    + " weights are fitted on validation predictions only (split.validation)");
+        }
         Fs.writeString(ctx.out(EVALUATION), Json.write(evaluation));
         Fs.writeString(ctx.out(REPORT), report(evaluation));
-        spec.writeTo(ctx.output());
-        CarriedFiles.carry(ctx.input(0), ctx.output());
+        Map<String, Object> serve = new LinkedHashMap<>();
+        serve.put("file", ExportStage.ONNX);
+        serve.put("single_row", ExportStage.ONNX);
+        serve.put("batch_256", ExportStage.ONNX);
+        serve.put("why", "the ensemble's one FP32 graph (" + exported.name() + ")");
+        Map<String, Object> network = new LinkedHashMap<>();
+        network.put("kind", "ensemble");
+        network.put("combination", exported.name() + ": " + exported.what());
+        network.put("members", onnxInfo.get("members"));
+        ExportStage.publish(ctx, ctx.input(0), spec, files, serve, "ensemble of " + members.size() + " members",
+                network);
 
         Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("members", members.stream().map(Scored::name).toList());
+        metrics.put("members", members.stream().map(Member::name).toList());
         metrics.put("test_rows", test.rows());
         metrics.put("best_member", evaluation.get("best_member"));
         metrics.put("best_combination", evaluation.get("best_combination"));
         metrics.put("gain_points", evaluation.get("gain_points"));
-        metrics.put("onnx", exported);
+        metrics.put("exported", exported.name());
+        metrics.put("exported_test_accuracy", ((Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) evaluation.get("combinations"))
+                .get(exported.name())).get("test")).get("accuracy"));
+        metrics.put("onnx", onnxInfo);
         return StageResult.of(Counts.notApplicable(), metrics, "best member " + evaluation.get("best_member")
                 + ", best combination " + evaluation.get("best_combination") + " (" + evaluation.get("gain_points")
-                + " accuracy points)");
+                + " accuracy points); model.onnx is " + exported.name() + " (test accuracy "
+                + metrics.get("exported_test_accuracy") + ")");
     }
 
-    /** ensemble.onnx: the bagged networks' soft vote as one graph, checked in ONNX Runtime on the test rows. */
-    private static Map<String, Object> exportNetworks(StageContext ctx, List<Network> nets, TensorSpec spec,
-                                                      SplitRows test, List<String> mllib) throws Exception {
-        Map<String, Object> out = new LinkedHashMap<>();
-        if (nets.isEmpty()) {
-            out.put("file", null);
-            out.put("why", "no bagged networks (ensemble.bagging-members 0)");
-            return out;
+    /** Every combination this run can score: validation-fitted ones only where there is a validation split. */
+    private static List<Combination> combinations(StageContext ctx, List<Member> members, SplitRows validation,
+                                                  int bagged) {
+        List<Integer> all = java.util.stream.IntStream.range(0, members.size()).boxed().toList();
+        List<Combination> out = new ArrayList<>();
+        out.add(Combination.averaging("average", "soft voting, equal weights, all members", all,
+                ProbabilityScores.equalWeights(members.size())));
+        out.add(Combination.hardVoting("hard-vote", "majority of the members' top classes", all));
+        if (validation != null) {
+            List<float[][]> validationP = members.stream().map(Member::validation).toList();
+            out.add(Combination.averaging("weighted", "weights 1/validation log loss, all members", all,
+                    ProbabilityScores.inverseLossWeights(validationP, validation.labels())));
+            if (ctx.config().bool("ensemble.stacking")) {
+                out.add(Combination.stacked("stacking", "logistic regression on the members' probabilities, fitted on "
+                        + validation.rows() + " validation rows", all,
+                        Stacking.fit(ctx.spark(), validationP, validation.labels(), members.get(0).test()[0].length)));
+            }
         }
-        double[] weights = ProbabilityScores.equalWeights(nets.size());
-        byte[] model = OnnxExporter.exportWeightedAverage(nets, weights, spec, OnnxExporter.metadata(spec, false, false),
-                BuildInfo.version());
-        try (OutputStream o = Fs.create(ctx.out(ONNX))) {
-            o.write(model);
+        if (bagged >= 2) {
+            List<Integer> nets = java.util.stream.IntStream.range(0, bagged).boxed().toList();
+            out.add(Combination.averaging("networks-average", "soft voting of the " + bagged + " bagged networks", nets,
+                    ProbabilityScores.equalWeights(bagged)));
         }
-        List<float[][]> each = new ArrayList<>();
-        for (Network n : nets) {
-            each.add(test.probabilities(n));
+        return out;
+    }
+
+    /**
+     * ensemble.export: auto is weighted where there is a validation split, else average; for a text model with MLlib
+     * members (bag-of-words, not built in ONNX) it is the networks' average.
+     */
+    private static Combination chooseExport(Config c, List<Combination> combinations, List<Member> members,
+                                            TensorSpec spec, boolean validation) {
+        String name = c.string("ensemble.export");
+        if (name.equals("auto")) {
+            boolean onlyNetworks = members.stream().anyMatch(m -> EnsembleOnnx.unsupported(m, spec) != null);
+            name = onlyNetworks ? "networks-average" : validation ? "weighted" : "average";
         }
-        float[][] expected = ProbabilityScores.weightedAverage(each, weights);
-        double maxDiff = 0;
-        try (OnnxRuntimeModel ort = new OnnxRuntimeModel(model)) {
+        String wanted = name;
+        return combinations.stream().filter(k -> k.name().equals(wanted)).findFirst().orElseThrow(() -> new UserError(
+                "ensemble.export=" + wanted + " was not built in this run (built: " + combinations.stream()
+                        .map(Combination::name).toList() + ")"));
+    }
+
+    /** The largest |ONNX Runtime - in-JVM| over the test rows' probabilities. */
+    private static double ortDifference(byte[] onnx, TensorSpec spec, SplitRows test, float[][] expected) {
+        double max = 0;
+        try (OnnxRuntimeModel ort = new OnnxRuntimeModel(onnx)) {
             int at = 0;
             for (String ref : test.refs()) {
-                org.nd4j.linalg.dataset.DataSet ds = new dev.dlpipe.load.ParquetMinibatchLoader(spec.numClasses()).load(ref);
-                float[] x = ds.getFeatures().data().asFloat();
-                float[][] got = ort.predict(x, ds.numExamples(), spec.featureSize());
-                for (float[] row : got) {
+                org.nd4j.linalg.dataset.DataSet ds = new ParquetMinibatchLoader(spec.numClasses()).load(ref);
+                for (float[] row : ort.predict(ds.getFeatures().data().asFloat(), ds.numExamples(), spec.featureSize())) {
                     for (int k = 0; k < row.length; k++) {
-                        maxDiff = Math.max(maxDiff, Math.abs(row[k] - expected[at][k]));
+                        max = Math.max(max, Math.abs(row[k] - expected[at][k]));
                     }
                     at++;
                 }
             }
         }
-        if (maxDiff > 1e-4) {
-            throw new IllegalStateException(ONNX + " differs from the in-JVM average by " + maxDiff + " on the test rows");
-        }
-        out.put("file", ONNX);
-        out.put("combination", "networks-average");
-        out.put("members", nets.size());
-        out.put("ort_max_abs_diff_on_test", maxDiff);
-        if (!mllib.isEmpty()) {
-            out.put("not_in_onnx", mllib.stream().map(k -> k + ": MLlib members are not exported to ONNX yet "
-                    + "(ai.onnx.ml TreeEnsembleClassifier / LinearClassifier); they are scored here only").toList());
-        }
-        return out;
+        return max;
     }
 
-    private static Map<String, Object> evaluation(List<Scored> members, List<Scored> combinations, SplitRows validation,
-                                                  SplitRows test, double[] lossWeights) {
+    private static Map<String, Object> evaluation(List<Member> members, List<Combination> combinations,
+                                                  List<float[][]> combined, SplitRows validation, SplitRows test) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("test_rows", test.rows());
         out.put("validation_rows", validation == null ? 0 : validation.rows());
         Map<String, Object> m = new LinkedHashMap<>();
         String bestMember = null;
         double bestMemberAccuracy = -1;
-        for (int i = 0; i < members.size(); i++) {
-            Scored s = members.get(i);
+        for (Member s : members) {
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("what", s.kind());
+            row.put("what", s.what());
             row.put("test", ProbabilityScores.scores(s.test(), test.labels()));
             if (validation != null) {
                 row.put("validation", ProbabilityScores.scores(s.validation(), validation.labels()));
-                row.put("weight", round(lossWeights[i]));
             }
             double a = ProbabilityScores.accuracy(s.test(), test.labels());
             if (a > bestMemberAccuracy) {
@@ -260,16 +300,21 @@ public final class EnsembleStage implements Stage {
         Map<String, Object> cs = new LinkedHashMap<>();
         String bestCombination = null;
         double bestCombinationAccuracy = -1;
-        for (Scored s : combinations) {
+        for (int i = 0; i < combinations.size(); i++) {
+            Combination k = combinations.get(i);
             Map<String, Object> row = new LinkedHashMap<>();
-            row.put("what", s.kind());
-            row.put("test", ProbabilityScores.scores(s.test(), test.labels()));
-            double a = ProbabilityScores.accuracy(s.test(), test.labels());
+            row.put("what", k.what());
+            row.put("members", k.members().stream().map(j -> members.get(j).name()).toList());
+            if (k.weights() != null) {
+                row.put("weights", java.util.Arrays.stream(k.weights()).map(EnsembleStage::round).toArray());
+            }
+            row.put("test", ProbabilityScores.scores(combined.get(i), test.labels()));
+            double a = ProbabilityScores.accuracy(combined.get(i), test.labels());
             if (a > bestCombinationAccuracy) {
                 bestCombinationAccuracy = a;
-                bestCombination = s.name();
+                bestCombination = k.name();
             }
-            cs.put(s.name(), row);
+            cs.put(k.name(), row);
         }
         out.put("combinations", cs);
         out.put("best_member", bestMember);
@@ -296,7 +341,7 @@ public final class EnsembleStage implements Stage {
         }
         b.append("\nBest member: ").append(e.get("best_member")).append("; best combination: ")
                 .append(e.get("best_combination")).append(" (").append(e.get("gain_points"))
-                .append(" accuracy points). ").append(e.get("note")).append(".\n\nONNX: ")
+                .append(" accuracy points). ").append(e.get("note")).append(".\n\nmodel.onnx: ")
                 .append(Json.write(e.get("onnx"))).append('\n');
         return b.toString();
     }

@@ -45,6 +45,10 @@ final class Stacking {
         return MllibMembers.probabilities(model, spark.createDataFrame(rows, MllibMembers.SCHEMA), classes);
     }
 
+    LogisticRegressionModel model() {
+        return model;
+    }
+
     /** Coefficients [classes][members * classes] and intercepts, for the report. */
     java.util.Map<String, Object> describe() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();

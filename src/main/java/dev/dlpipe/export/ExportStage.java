@@ -59,7 +59,6 @@ public final class ExportStage implements Stage {
             Models.write(net, ctx.out(MODEL));
             files.add(file("dl4j", MODEL, ctx.out(MODEL)));
         }
-        List<String> classNames = ClassNames.of(ctx.config(), spec.numClasses(), in);
         // calibrated by compress: with them onnx-int8 quantizes activations too, without them only weights
         Map<String, Float> ranges = ActivationCalibration.read(Fs.child(in, ActivationCalibration.FILE));
         for (String format : List.of("onnx", "onnx-int8")) {
@@ -84,6 +83,27 @@ public final class ExportStage implements Stage {
             files.add(file("dlpipe-int8", CompressStage.INT8, ctx.out(CompressStage.INT8)));
         }
 
+        Map<String, Object> serve = serveSection(in, files);
+        publish(ctx, in, spec, files, serve, Fs.relativeTo(Fs.parent(ctx.target()), source), Map.of("kind",
+                net.isGraph() ? "ComputationGraph" : "MultiLayerNetwork", "parameters", net.numParams(), "layers",
+                net.layerNames().size()));
+
+        Map<String, Object> metrics = new LinkedHashMap<>();
+        metrics.put("files", files);
+        metrics.put("parameters", net.numParams());
+        metrics.put("serve_file", serve.get("file"));
+        return StageResult.of(Counts.notApplicable(), metrics, String.join(", ", files.stream()
+                .map(f -> f.get("file") + " " + f.get("bytes") + " B").toList()));
+    }
+
+    /**
+     * What every export directory holds beside its model files, for score, serve and clients: preprocessing.json,
+     * tensor.json, the files carried from {@code in} (fitted statistics, vocabulary, labels) and export-manifest.json
+     * (input and output, classes and their names, preprocessing, each file with its SHA-256, which file to serve, the
+     * source and its provenance). Export and ensemble both publish through it.
+     */
+    public static void publish(StageContext ctx, String in, TensorSpec spec, List<Map<String, Object>> files,
+                               Map<String, Object> serve, String source, Map<String, Object> network) {
         Map<String, Object> preprocessing = preprocessing(spec, in);
         Fs.writeString(ctx.out(PREPROCESSING), Json.write(preprocessing));
         spec.writeTo(ctx.output());
@@ -102,14 +122,12 @@ public final class ExportStage implements Stage {
             classes.add(c);
         }
         manifest.put("classes", classes);
-        manifest.put("class_names", classNames);
+        manifest.put("class_names", ClassNames.of(ctx.config(), spec.numClasses(), in));
         manifest.put("preprocessing", preprocessing);
         manifest.put("files", files);
-        Map<String, Object> serve = serveSection(in, files);
         manifest.put("serve", serve);
-        manifest.put("source_model", Fs.relativeTo(Fs.parent(ctx.target()), source));
-        manifest.put("network", Map.of("kind", net.isGraph() ? "ComputationGraph" : "MultiLayerNetwork",
-                "parameters", net.numParams(), "layers", net.layerNames().size()));
+        manifest.put("source_model", source);
+        manifest.put("network", network);
         String sourceManifest = Fs.child(in, StageRunner.MANIFEST);
         if (Fs.exists(sourceManifest)) {
             Map<String, Object> m = Json.readMap(Fs.readString(sourceManifest));
@@ -119,13 +137,6 @@ public final class ExportStage implements Stage {
             manifest.put("paths_relative_to", "the directory that holds this export directory (the run directory)");
         }
         Fs.writeString(ctx.out(MANIFEST), Json.write(manifest));
-
-        Map<String, Object> metrics = new LinkedHashMap<>();
-        metrics.put("files", files);
-        metrics.put("parameters", net.numParams());
-        metrics.put("serve_file", serve.get("file"));
-        return StageResult.of(Counts.notApplicable(), metrics, String.join(", ", files.stream()
-                .map(f -> f.get("file") + " " + f.get("bytes") + " B").toList()));
     }
 
     /**
@@ -250,7 +261,8 @@ public final class ExportStage implements Stage {
                 + "export.formats without it?): export again");
     }
 
-    private static Map<String, Object> file(String format, String name, String path) {
+    /** A manifest entry for a written file: its format, name, size and SHA-256. */
+    public static Map<String, Object> file(String format, String name, String path) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("format", format);
         m.put("file", name);

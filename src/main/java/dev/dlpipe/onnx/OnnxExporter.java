@@ -119,30 +119,15 @@ public final class OnnxExporter {
     }
 
     /**
-     * Several float networks on one input, their probabilities combined as {@code sum(weights[i] * p_i)}: a bagged
-     * ensemble as one ONNX graph that takes what each member takes and returns {@link #OUTPUT}. Each member's
-     * tensors are prefixed {@code m<i>_}, so the members' weights never share a name.
+     * One float network's nodes added to a graph that other models share (an ensemble), reading {@code input};
+     * its tensors' names start with {@code prefix}, so members never share a name. Returns its probabilities.
      */
-    public static byte[] exportWeightedAverage(List<Network> nets, double[] weights, TensorSpec spec,
-                                               Map<String, String> metadata, String version) {
-        if (nets.size() != weights.length || nets.isEmpty()) {
-            throw new IllegalArgumentException(nets.size() + " networks, " + weights.length + " weights");
+    public static String lowerInto(OnnxGraph g, Network net, String input, boolean imageInput, String prefix) {
+        Lowering lower = new Lowering(g, false, Map.of(), new java.util.HashSet<>(), new java.util.HashSet<>());
+        if (imageInput) {
+            lower.nonNegative().add(input);
         }
-        OnnxGraph g = new OnnxGraph();
-        String input = spec.tokenIds() ? TOKEN_INPUT : INPUT;
-        g.input(input, spec.tokenIds() ? OnnxGraph.INT64 : OnnxGraph.FLOAT, -1, spec.featureSize());
-        List<String> weighted = new java.util.ArrayList<>();
-        for (int i = 0; i < nets.size(); i++) {
-            Lowering lower = new Lowering(g, false, Map.of(), new java.util.HashSet<>(), new java.util.HashSet<>());
-            String p = lower(lower, nets.get(i), input, "m" + i + "_");
-            String w = g.floats("m" + i + "_weight", new long[0], new float[] {(float) weights[i]});
-            weighted.add(g.node("Mul", List.of(p, w), g.name("m" + i + "_weighted")));
-        }
-        String sum = weighted.size() == 1 ? weighted.get(0) : g.node("Sum", weighted, g.name("ensemble_sum"));
-        g.node("Identity", List.of(sum), OUTPUT);
-        g.output(OUTPUT, OnnxGraph.FLOAT, -1, spec.numClasses());
-        metadata.forEach(g::metadata);
-        return g.toModel("dlpipe-ensemble", version);
+        return lower(lower, net, input, prefix);
     }
 
     /** One network's nodes from {@code input}; its tensors' names start with {@code prefix}. Returns its output. */

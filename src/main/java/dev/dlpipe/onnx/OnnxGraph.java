@@ -30,7 +30,12 @@ public final class OnnxGraph {
     private final List<ProtoWriter> inputs = new ArrayList<>();
     private final List<ProtoWriter> outputs = new ArrayList<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
+    private final java.util.Set<String> domains = new java.util.TreeSet<>();
     private int counter;
+
+    /** The ONNX-ML operator domain (tree ensembles) and the opset of it used, which ONNX Runtime 1.20+ runs. */
+    public static final String ML = "ai.onnx.ml";
+    public static final long ML_OPSET = 3;
 
     /** A fresh tensor name with a readable prefix. */
     public String name(String prefix) {
@@ -55,6 +60,14 @@ public final class OnnxGraph {
             return new Attr(name, value);
         }
 
+        public static Attr floats(String name, float... values) {
+            return new Attr(name, values);
+        }
+
+        public static Attr strings(String name, String... values) {
+            return new Attr(name, values);
+        }
+
         ProtoWriter encode() {
             ProtoWriter a = new ProtoWriter().string(1, name);
             if (value instanceof Float f) {
@@ -65,6 +78,13 @@ public final class OnnxGraph {
                 a.string(4, s).varint(20, 3);
             } else if (value instanceof long[] ints) {
                 a.packedVarints(8, ints).varint(20, 7);
+            } else if (value instanceof float[] fs) {
+                a.packedFloats(7, fs).varint(20, 6);
+            } else if (value instanceof String[] ss) {
+                for (String v : ss) {
+                    a.string(9, v);
+                }
+                a.varint(20, 8);
             } else {
                 throw new IllegalArgumentException("attribute type " + value.getClass());
             }
@@ -74,16 +94,31 @@ public final class OnnxGraph {
 
     /** Adds a node; returns its (single) output name. */
     public String node(String opType, List<String> in, String out, Attr... attrs) {
+        return node("", opType, in, List.of(out), attrs).get(0);
+    }
+
+    /**
+     * Adds a node of an operator domain ("" for the default, {@link #ML} for ai.onnx.ml) with several outputs;
+     * the model then imports that domain.
+     */
+    public List<String> node(String domain, String opType, List<String> in, List<String> outs, Attr... attrs) {
         ProtoWriter n = new ProtoWriter();
         for (String i : in) {
             n.string(1, i);
         }
-        n.string(2, out).string(3, out + "_node").string(4, opType);
+        for (String o : outs) {
+            n.string(2, o);
+        }
+        n.string(3, outs.get(0) + "_node").string(4, opType);
         for (Attr a : attrs) {
             n.message(5, a.encode());
         }
+        if (!domain.isEmpty()) {
+            n.string(7, domain);
+            domains.add(domain);
+        }
         nodes.add(n);
-        return out;
+        return outs;
     }
 
     public String floats(String name, long[] dims, float[] values) {
@@ -155,6 +190,9 @@ public final class OnnxGraph {
         ProtoWriter m = new ProtoWriter().varint(1, IR_VERSION).string(2, "dlpipe").string(3, producerVersion);
         m.message(7, g);
         m.message(8, new ProtoWriter().string(1, "").varint(2, OPSET));
+        for (String d : domains) {
+            m.message(8, new ProtoWriter().string(1, d).varint(2, ML.equals(d) ? ML_OPSET : 1));
+        }
         metadata.forEach((k, v) -> m.message(14, new ProtoWriter().string(1, k).string(2, v)));
         return m.toByteArray();
     }

@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The few protobuf wire-format encodings an ONNX file needs (varints, 32-bit floats, length-delimited bytes, packed
- * varints), so the exporter needs no generated classes and no protobuf runtime. Fields are written in the order
+ * varints and floats), so the exporter needs no generated classes and no protobuf runtime. Fields are written in the order
  * given; protobuf readers accept any order.
  */
 final class ProtoWriter {
@@ -60,6 +60,12 @@ final class ProtoWriter {
             packed.rawVarint(v);
         }
         return bytes(field, packed.toByteArray());
+    }
+
+    ProtoWriter packedFloats(int field, float[] values) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.asFloatBuffer().put(values);
+        return bytes(field, b.array());
     }
 
     byte[] toByteArray() {

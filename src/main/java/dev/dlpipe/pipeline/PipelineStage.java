@@ -34,14 +34,15 @@ public enum PipelineStage {
             List.of(List.of("augment", "clean")), kinds(PackStage::new, PackStage::new, PackStage::new)),
     TRAIN("distributed DL4J training (parameter averaging). --input PACK_DIR",
             List.of(List.of("pack")), tensors(TrainStage::new)),
-    ENSEMBLE("bagged networks, MLlib members, averaging and stacking, compared on the test split. --input PACK_DIR",
+    ENSEMBLE("bagged networks, MLlib members, averaging and stacking, compared on the test split; writes the chosen "
+            + "combination as an export directory. --input PACK_DIR",
             List.of(List.of("pack")), tensors(dev.dlpipe.ensemble.EnsembleStage::new)),
     COMPRESS("pruning + int8 quantization, evaluated. --input TRAIN_DIR --input PACK_DIR",
             List.of(List.of("train"), List.of("pack")), tensors(CompressStage::new)),
     EXPORT("publish model.zip + ONNX + int8 + manifests. --input COMPRESS_OR_TRAIN_DIR",
             List.of(List.of("compress", "train")), tensors(ExportStage::new)),
-    SCORE("batch predictions on the test split. --input EXPORT_DIR --input PACK_DIR",
-            List.of(List.of("export"), List.of("pack")), tensors(ScoreStage::new));
+    SCORE("batch predictions on the test split. --input EXPORT_DIR (export or ensemble output) --input PACK_DIR",
+            List.of(List.of("export", "ensemble"), List.of("pack")), tensors(ScoreStage::new));
 
     private final String help;
     private final List<List<String>> upstream;

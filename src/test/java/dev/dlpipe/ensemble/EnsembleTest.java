@@ -83,11 +83,12 @@ class EnsembleTest {
         assertEquals(first.getFeatures(), again.getFeatures());
         assertNotEquals(first.getFeatures(), other.getFeatures());
 
+        Path out = dir.resolve("ensemble");
         StageReport r = StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config(
                         "ensemble.bagging-members=2", "ensemble.epochs=6", "ensemble.mllib=lr,rf,gbt",
                         "ensemble.trees=20", "ensemble.gbt-iterations=5", "train.batch-size=16"),
-                List.of(pack.toString()), dir.resolve("ensemble").toString());
-        Map<String, Object> e = Json.readMap(Files.readString(dir.resolve("ensemble").resolve(EnsembleStage.EVALUATION)));
+                List.of(pack.toString()), out.toString());
+        Map<String, Object> e = Json.readMap(Files.readString(out.resolve(EnsembleStage.EVALUATION)));
         Map<?, ?> members = (Map<?, ?>) e.get("members");
         assertEquals(List.of("net-1", "net-2", "lr", "rf", "gbt"), List.copyOf(members.keySet()));
         assertEquals(List.of("average", "hard-vote", "weighted", "stacking", "networks-average"),
@@ -99,12 +100,67 @@ class EnsembleTest {
             assertTrue(((Number) test.get("accuracy")).doubleValue() > 0.8, "wine is easy for every member: " + row);
             assertTrue(((Number) test.get("ece")).doubleValue() >= 0, row.toString());
         }
-        Map<?, ?> onnx = (Map<?, ?>) e.get("onnx");
-        assertEquals("ensemble.onnx", onnx.get("file"));
-        assertTrue(((Number) onnx.get("ort_max_abs_diff_on_test")).doubleValue() <= 1e-5, onnx.toString());
-        assertEquals(3, ((List<?>) onnx.get("not_in_onnx")).size(), "each MLlib member named as not exported");
-        assertTrue(Files.exists(dir.resolve("ensemble").resolve("member-net-2.zip")));
-        assertTrue(Files.readString(dir.resolve("ensemble").resolve(EnsembleStage.REPORT)).contains("| stacking |"));
+        assertTrue(Files.readString(out.resolve(EnsembleStage.REPORT)).contains("| stacking |"));
         assertEquals(e.get("best_member"), r.metrics().get("best_member"));
+
+        // model.onnx: every member (networks, logistic regression, forest, one-vs-rest GBT) and the validation-fitted
+        // weights in one graph, equal in ONNX Runtime to the in-JVM ensemble
+        assertOnnxMatches(e, "weighted", List.of("net-1", "net-2", "lr", "rf", "gbt"));
+        assertTrue(Files.exists(out.resolve("member-net-2.zip")));
+        check(out);
+
+        // an export directory: score takes it and gets the exported combination's test accuracy; so does the server
+        StageReport scored = StageRunner.run(new dev.dlpipe.score.ScoreStage(), TestSpark.session(), TestSpark.config(),
+                List.of(out.toString(), pack.toString()), dir.resolve("scored").toString());
+        assertEquals(((Number) r.metrics().get("exported_test_accuracy")).doubleValue(),
+                ((Number) scored.metrics().get("accuracy")).doubleValue(), 1e-9);
+        float[] row = new dev.dlpipe.load.ParquetMinibatchLoader(3).load(ShardIndex.of(pack.resolve("test").toString())
+                .minibatches(1).get(0)).getFeatures().toFloatVector();
+        try (dev.dlpipe.serve.ServeClient server = dev.dlpipe.serve.ServeClient.start(out.toString())) {
+            assertEquals(200, server.predictEach(List.of(Map.of("features", row))).get(0).status());
+        }
+
+        // the stacking head over a network and two tree members, as one graph
+        Path stacked = dir.resolve("stacked");
+        StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config("ensemble.bagging-members=1",
+                "ensemble.epochs=2", "ensemble.mllib=rf,gbt", "ensemble.trees=5", "ensemble.gbt-iterations=3",
+                "ensemble.export=stacking"), List.of(pack.toString()), stacked.toString());
+        assertOnnxMatches(Json.readMap(Files.readString(stacked.resolve(EnsembleStage.EVALUATION))), "stacking",
+                List.of("net-1", "rf", "gbt"));
+        check(stacked);
+    }
+
+    @Test
+    void twoClassTreesAndHardVotingOnTheCancerTable() throws Exception {
+        Path runDir = dir.resolve("run");
+        PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(), List.of("pipeline.name=cancer",
+                "pipeline.input=" + ByodFixtures.DIR.resolve("cancer.csv"), "run.dir=" + runDir,
+                "pipeline.stages=clean,pack", "clean.tabular.label-column=diagnosis", "spark.master=local[2]",
+                "spark.conf.spark.sql.shuffle.partitions=4")));
+        Path out = dir.resolve("ensemble");
+        StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config("ensemble.bagging-members=0",
+                "ensemble.mllib=lr,rf,gbt", "ensemble.trees=10", "ensemble.gbt-iterations=10",
+                "ensemble.export=hard-vote"), List.of(runDir.resolve("pack").toString()), out.toString());
+        Map<String, Object> e = Json.readMap(Files.readString(out.resolve(EnsembleStage.EVALUATION)));
+        assertEquals(0, ((Number) e.get("validation_rows")).intValue(), "the user's split has train and test only");
+        assertTrue(e.get("weighted_and_stacking").toString().contains("no validation split"), e.toString());
+        assertEquals(List.of("average", "hard-vote"), List.copyOf(((Map<?, ?>) e.get("combinations")).keySet()));
+        assertOnnxMatches(e, "hard-vote", List.of("lr", "rf", "gbt"));
+        check(out);
+        Map<?, ?> gbt = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) e.get("members")).get("gbt")).get("test");
+        assertTrue(((Number) gbt.get("accuracy")).doubleValue() > 0.85, "binary GBT (10 rounds) on breast cancer: " + gbt);
+    }
+
+    private static void assertOnnxMatches(Map<String, Object> evaluation, String combination, List<String> members) {
+        Map<?, ?> onnx = (Map<?, ?>) evaluation.get("onnx");
+        assertEquals("model.onnx", onnx.get("file"));
+        assertEquals(combination, onnx.get("combination"));
+        assertEquals(members, onnx.get("members"));
+        assertTrue(((Number) onnx.get("ort_max_abs_diff_on_test")).doubleValue() <= 1e-5, onnx.toString());
+    }
+
+    /** Debian's onnx checker (ai.onnx.ml tree operators included) over the ensemble's model.onnx. */
+    private static void check(Path out) throws Exception {
+        dev.dlpipe.export.OnnxExportTest.checkWithPythonOnnx(out, 1);
     }
 }
