@@ -1,5 +1,6 @@
 package dev.dlpipe.compress;
 
+import dev.dlpipe.UserError;
 import dev.dlpipe.model.Int8ModelFile;
 import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.Counts;
@@ -55,8 +56,35 @@ public final class CompressStage implements Stage {
     }
 
 
+    /** An ONNX teacher for distillation (compress.distill-teacher) must exist and fit the packed data. */
+    @Override
+    public void preflight(dev.dlpipe.config.Config config, List<String> inputs) {
+        String teacher = config.string("compress.distill-teacher");
+        if (teacher.isEmpty()) {
+            return;
+        }
+        if (config.integer("compress.distill-epochs") == 0) {
+            throw new UserError("compress.distill-teacher is set, but compress.distill-epochs is 0: nothing is distilled");
+        }
+        if (!Fs.exists(Fs.child(teacher, dev.dlpipe.export.ExportStage.MANIFEST))
+                || !Fs.exists(Fs.child(teacher, dev.dlpipe.export.ExportStage.ONNX))) {
+            throw new UserError("compress.distill-teacher: " + teacher + " has no " + dev.dlpipe.export.ExportStage.MANIFEST
+                    + " and " + dev.dlpipe.export.ExportStage.ONNX + " (expected an export or ensemble output)");
+        }
+        if (inputs.size() > 1 && inputs.get(1) != null && Fs.exists(Fs.child(inputs.get(1), Splits.TRAIN))) {
+            TensorSpec taught = TensorSpec.readFrom(teacher);
+            TensorSpec data = ShardIndex.of(Fs.child(inputs.get(1), Splits.TRAIN)).spec();
+            if (taught.featureSize() != data.featureSize() || taught.numClasses() != data.numClasses()) {
+                throw new UserError("compress.distill-teacher: " + teacher + " takes " + taught.featureSize()
+                        + " values and gives " + taught.numClasses() + " classes; " + inputs.get(1) + " has "
+                        + data.featureSize() + " and " + data.numClasses());
+            }
+        }
+    }
+
     @Override
     public StageResult run(StageContext ctx) throws IOException {
+        preflight(ctx.config(), ctx.inputs());
         double sparsity = ctx.config().number("compress.prune-sparsity");
         boolean int8 = "int8".equals(ctx.config().string("compress.quantize"));
         Network original = Models.read(Fs.child(ctx.input(0), TrainStage.MODEL));
@@ -269,8 +297,14 @@ public final class CompressStage implements Stage {
                     + " compress.student-hidden-units / student-hidden-layers for a smaller model", studentParams,
                     teacher.numParams());
         }
-        DistillationLoader soft = new DistillationLoader(Models.compact(teacher), spec.numClasses(),
-                ctx.config().number("compress.distill-temperature"), ctx.config().number("compress.distill-alpha"));
+        String onnxTeacher = ctx.config().string("compress.distill-teacher");
+        double temperature = ctx.config().number("compress.distill-temperature");
+        double alpha = ctx.config().number("compress.distill-alpha");
+        DistillationLoader soft = onnxTeacher.isEmpty()
+                ? new DistillationLoader(Models.compact(teacher), spec.numClasses(), temperature, alpha)
+                : DistillationLoader.onnx(Fs.readBytes(dev.dlpipe.export.ExportStage.verified(onnxTeacher,
+                dev.dlpipe.export.ExportStage.ONNX)), spec.numClasses(), temperature, alpha);
+        Map<String, Object> taughtBy = teacherDescription(onnxTeacher);
         List<Variant> out = new ArrayList<>();
         for (boolean distilled : new boolean[] {true, false}) {
             org.deeplearning4j.nn.api.Model fresh = dev.dlpipe.train.ModelFactory.create(studentSettings, spec);
@@ -301,11 +335,34 @@ public final class CompressStage implements Stage {
                     file, accuracy(jsc, student, settings, testRefs), spec, OnnxForm.FP32);
             Map<String, Object> v = variant.report();
             v.put("parameters_vs_teacher", Evaluations.round((double) student.numParams() / teacher.numParams()));
+            if (distilled) {
+                v.put("teacher", taughtBy);
+            }
             out.add(variant);
             LOG.info("[compress] {}: {} parameters ({}x the teacher), test accuracy {}", v.get("variant"),
                     student.numParams(), v.get("parameters_vs_teacher"), v.get("test_accuracy"));
         }
         return out;
+    }
+
+    /** The distillation teacher, for the report: the compressed model, or an export (ensemble) directory's graph. */
+    private static Map<String, Object> teacherDescription(String onnxTeacher) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (onnxTeacher.isEmpty()) {
+            m.put("model", "the model being compressed");
+            return m;
+        }
+        m.put("model", Fs.child(onnxTeacher, dev.dlpipe.export.ExportStage.ONNX) + " in ONNX Runtime");
+        Object network = Json.readMap(Fs.readString(Fs.child(onnxTeacher, dev.dlpipe.export.ExportStage.MANIFEST)))
+                .get("network");
+        m.put("network", network);
+        String stage = Fs.child(onnxTeacher, dev.dlpipe.core.StageRunner.MANIFEST);
+        if (Fs.exists(stage) && Json.readMap(Fs.readString(stage)).get("metrics") instanceof Map<?, ?> metrics) {
+            Object accuracy = metrics.get("exported_test_accuracy");
+            m.put("test_accuracy", accuracy);
+            // parameters_vs_teacher compares with the compressed network, not with the ensemble
+        }
+        return m;
     }
 
     private static Variant prunedVariant(Variant.Kind kind, String name, Network net, String file, Double accuracy,

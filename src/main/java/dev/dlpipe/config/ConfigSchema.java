@@ -208,6 +208,8 @@ public final class ConfigSchema {
         add(ConfigKey.range("compress.student-hidden-units", INT, 1, 65_536, "units per hidden layer of the student"));
         add(ConfigKey.range("compress.student-hidden-layers", INT, 1, 64, "hidden layers of the student"));
         add(ConfigKey.range("compress.distill-temperature", DOUBLE, 1, 100, "softmax temperature of the teacher's targets"));
+        add(ConfigKey.of("compress.distill-teacher", STRING, "an export or ensemble output whose model.onnx teaches "
+                + "the student, run in ONNX Runtime on the executors (empty: the model being compressed)"));
         add(ConfigKey.range("compress.distill-alpha", DOUBLE, 0, 1, "weight of the soft targets against the hard labels"));
         add(ConfigKey.oneOf("compress.quantize", "post-training weight quantization", "none", "int8"));
         add(ConfigKey.of("compress.fp16", BOOLEAN, "also write the pruned model with half-precision parameters"));
@@ -216,6 +218,8 @@ public final class ConfigSchema {
 
         add(ConfigKey.range("ensemble.bagging-members", INT, 0, 64,
                 "networks of train.model trained on Poisson bootstrap samples of the training split, each with its own seed"));
+        add(ConfigKey.of("ensemble.bootstrap", BOOLEAN, "each network trains on its own Poisson bootstrap sample "
+                + "(false: on all training rows, differing by seed only)"));
         add(ConfigKey.range("ensemble.epochs", INT, 0, 10_000, "epochs per bagged network (0: train.epochs)"));
         add(ConfigKey.listOf("ensemble.mllib", "Spark MLlib members on the packed rows (token ids: bag-of-words counts):"
                 + " lr (multinomial logistic regression), rf (random forest), gbt (gradient-boosted trees, one-vs-rest"

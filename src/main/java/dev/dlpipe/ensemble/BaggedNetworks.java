@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bagging: N networks of train.model, each with its own seed (initial weights, dropout, shuffle) and its own
- * {@link PoissonBootstrap} sample of the training split, trained one after another in this Spark application through
- * the same {@link DistributedTrainer} the train stage uses.
+ * {@link PoissonBootstrap} sample of the training split (or, without bootstrap, all of it: a "deep ensemble" that
+ * differs by seed only), trained one after another in this Spark application through the same
+ * {@link DistributedTrainer} the train stage uses.
  */
 final class BaggedNetworks {
 
@@ -35,7 +36,7 @@ final class BaggedNetworks {
     }
 
     static List<Network> train(JavaSparkContext jsc, TrainSettings s, TensorSpec spec, ShardIndex train, int members,
-                               int epochs, double[] classWeights) {
+                               int epochs, boolean bootstrap, double[] classWeights) {
         List<Network> out = new ArrayList<>();
         List<String> batches = train.minibatches(s.batchSize());
         long start = System.nanoTime();
@@ -46,7 +47,9 @@ final class BaggedNetworks {
                 ClassWeights.apply(net, classWeights);
             }
             DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, ms);
-            PoissonBootstrap sample = new PoissonBootstrap(spec.numClasses(), s.seed(), m);
+            org.deeplearning4j.core.loader.DataSetLoader sample = bootstrap
+                    ? new PoissonBootstrap(spec.numClasses(), s.seed(), m)
+                    : new dev.dlpipe.load.ParquetMinibatchLoader(spec.numClasses());
             for (int epoch = 1; epoch <= epochs; epoch++) {
                 EpochLoop.fit(trainer, jsc, batches, sample, ms, EpochLoop.Purpose.TRAIN, epoch, ms.schedule().rate(epoch));
                 LOG.info("[ensemble] bagged network {}/{}: epoch {}/{} done, ETA {}", m + 1, members, epoch, epochs,

@@ -6,6 +6,7 @@ import dev.dlpipe.core.BuildInfo;
 import dev.dlpipe.core.Counts;
 import dev.dlpipe.core.Fs;
 import dev.dlpipe.core.Json;
+import dev.dlpipe.core.ReportDocument;
 import dev.dlpipe.core.Splits;
 import dev.dlpipe.core.Stage;
 import dev.dlpipe.core.StageContext;
@@ -116,12 +117,14 @@ public final class EnsembleStage implements Stage {
             long t0 = System.nanoTime();
             double[] weights = "balanced".equals(s.classWeights())
                     ? ClassWeights.balanced(ClassWeights.count(jsc, train, classes, s.workers())) : null;
-            List<Network> nets = BaggedNetworks.train(jsc, s, spec, train, bagged, epochs, weights);
+            boolean bootstrap = c.bool("ensemble.bootstrap");
+            List<Network> nets = BaggedNetworks.train(jsc, s, spec, train, bagged, epochs, bootstrap, weights);
             for (int m = 0; m < nets.size(); m++) {
                 String zip = "member-net-" + (m + 1) + ".zip";
                 Models.write(nets.get(m), ctx.out(zip));
                 files.add(ExportStage.file("dl4j-member", zip, ctx.out(zip)));
-                members.add(new Member("net-" + (m + 1), s.model() + ", bootstrap sample " + (m + 1) + ", seed "
+                members.add(new Member("net-" + (m + 1), s.model() + (bootstrap ? ", bootstrap sample " + (m + 1)
+                        : ", all training rows") + ", seed "
                         + BaggedNetworks.seed(s.seed(), m), nets.get(m), validation == null ? null
                         : validation.probabilities(nets.get(m)), test.probabilities(nets.get(m))));
             }
@@ -325,25 +328,40 @@ public final class EnsembleStage implements Stage {
         return out;
     }
 
+    /**
+     * The comparison as report blocks (members, then combinations, each on the test split), for the stage's own
+     * ensemble-report.md and the run report's Ensemble section.
+     */
     @SuppressWarnings("unchecked")
-    private static String report(Map<String, Object> e) {
-        StringBuilder b = new StringBuilder("# Ensemble\n\nOn " + e.get("test_rows") + " test rows (weights and stacking"
-                + " fitted on " + e.get("validation_rows") + " validation rows).\n\n| | what | accuracy | log loss | ECE |\n"
-                + "|---|---|---:|---:|---:|\n");
+    public static void describe(ReportDocument doc, Map<String, Object> e, String linkPrefix) {
+        doc.paragraph("On " + e.get("test_rows") + " test rows (weights and stacking fitted on " + e.get("validation_rows")
+                + " validation rows).");
+        List<List<String>> rows = new ArrayList<>();
         for (String section : List.of("members", "combinations")) {
             for (Map.Entry<String, Object> row : ((Map<String, Object>) e.get(section)).entrySet()) {
                 Map<String, Object> r = (Map<String, Object>) row.getValue();
                 Map<String, Object> t = (Map<String, Object>) r.get("test");
-                b.append("| ").append(row.getKey()).append(" | ").append(r.get("what")).append(" | ")
-                        .append(t.get("accuracy")).append(" | ").append(t.get("log_loss")).append(" | ")
-                        .append(t.get("ece")).append(" |\n");
+                rows.add(List.of(section.equals("members") ? "member" : "combination", row.getKey(),
+                        String.valueOf(r.get("what")), String.valueOf(t.get("accuracy")), String.valueOf(t.get("log_loss")),
+                        String.valueOf(t.get("ece"))));
             }
         }
-        b.append("\nBest member: ").append(e.get("best_member")).append("; best combination: ")
-                .append(e.get("best_combination")).append(" (").append(e.get("gain_points"))
-                .append(" accuracy points). ").append(e.get("note")).append(".\n\nmodel.onnx: ")
-                .append(Json.write(e.get("onnx"))).append('\n');
-        return b.toString();
+        doc.table(List.of("", "name", "what", "accuracy:", "log loss:", "ECE:"), rows);
+        Map<String, Object> onnx = (Map<String, Object>) e.get("onnx");
+        doc.paragraph("Best member: **" + e.get("best_member") + "**; best combination: **" + e.get("best_combination")
+                + "** (" + e.get("gain_points") + " accuracy points); " + e.get("note") + ". Exported as one graph, ["
+                + linkPrefix + "model.onnx](" + linkPrefix + "model.onnx): **" + onnx.get("combination") + "** of "
+                + onnx.get("members") + ", ONNX Runtime within " + onnx.get("ort_max_abs_diff_on_test")
+                + " of the in-JVM ensemble on the test rows.");
+        if (e.get("weighted_and_stacking") != null) {
+            doc.paragraph("Weighted averaging and stacking: " + e.get("weighted_and_stacking") + ".");
+        }
+    }
+
+    private static String report(Map<String, Object> evaluation) {
+        ReportDocument doc = new ReportDocument("Ensemble");
+        describe(doc, evaluation, "");
+        return doc.markdown();
     }
 
     private static String describe(String kind, MllibMembers.Settings s, int classes) {

@@ -143,6 +143,11 @@ public final class RunReport {
             trainSections(doc, runDir, config, train);
         }
         evaluationSection(doc, runDir, config, byStage);
+        String ensemble = Fs.child(Fs.child(runDir, "ensemble"), dev.dlpipe.ensemble.EnsembleStage.EVALUATION);
+        if (byStage.containsKey("ensemble") && Fs.exists(ensemble)) {
+            doc.heading("Ensemble");
+            dev.dlpipe.ensemble.EnsembleStage.describe(doc, Json.readMap(Fs.readString(ensemble)), "ensemble/");
+        }
         if (byStage.containsKey("compress")) {
             compressionSection(doc, runDir, byStage.get("compress"));
         }

@@ -43,6 +43,26 @@ class CliErrorsTest {
     }
 
     @Test
+    void ensembleAndDistillationSettingsAreCheckedBeforeSpark() throws Exception {
+        Path pack = Files.createDirectories(dir.resolve("pack"));
+        Files.writeString(pack.resolve("part-0.parquet"), "not read: the settings are refused first");
+        String[] r = run("ensemble", "--input", pack.toString(), "--output", dir.resolve("e").toString(),
+                "--set", "ensemble.bagging-members=1", "--set", "ensemble.mllib=[]");
+        assertEquals("2", r[0]);
+        assertEquals("error: ensemble.bagging-members + the ensemble.mllib members must make at least 2 members, got 1 + []",
+                r[1].trim());
+        Path train = Files.createDirectories(dir.resolve("train"));
+        Files.writeString(train.resolve("model.zip"), "not read: the settings are refused first");
+        Path nowhere = dir.resolve("nowhere");
+        String[] c = run("compress", "--input", train.toString(), "--input", pack.toString(), "--output",
+                dir.resolve("c").toString(), "--set", "compress.distill-teacher=" + nowhere, "--set",
+                "compress.distill-epochs=2");
+        assertEquals("2", c[0]);
+        assertEquals("error: compress.distill-teacher: " + nowhere + " has no export-manifest.json and model.onnx "
+                + "(expected an export or ensemble output)", c[1].trim());
+    }
+
+    @Test
     void missingInputIsOneLine() {
         String missing = dir.resolve("no-such-input").toString();
         String[] r = run("clean", "--input", missing, "--output", dir.resolve("o").toString());

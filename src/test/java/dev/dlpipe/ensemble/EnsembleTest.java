@@ -120,6 +120,22 @@ class EnsembleTest {
             assertEquals(200, server.predictEach(List.of(Map.of("features", row))).get(0).status());
         }
 
+        // compress distils the ensemble (its one graph, trees included, in ONNX Runtime on the executors) into a student
+        Path trained = dir.resolve("train");
+        StageRunner.run(new dev.dlpipe.train.TrainStage(), TestSpark.session(), TestSpark.config("train.epochs=3",
+                "train.batch-size=16"), List.of(pack.toString()), trained.toString());
+        StageRunner.run(new dev.dlpipe.compress.CompressStage(), TestSpark.session(), TestSpark.config(
+                        "compress.distill-teacher=" + out, "compress.distill-epochs=6", "compress.finetune-epochs=0",
+                        "compress.quantize=none", "compress.fp16=false", "train.batch-size=16"),
+                List.of(trained.toString(), pack.toString()), dir.resolve("compress").toString());
+        Map<?, ?> student = ((List<?>) Json.readMap(Files.readString(dir.resolve("compress")
+                .resolve("compression-report.json"))).get("variants")).stream().map(v -> (Map<?, ?>) v)
+                .filter(v -> "student, distilled".equals(v.get("variant"))).findFirst().orElseThrow();
+        Map<?, ?> teacher = (Map<?, ?>) student.get("teacher");
+        assertEquals(out.resolve("model.onnx") + " in ONNX Runtime", teacher.get("model"), student.toString());
+        assertEquals(r.metrics().get("exported_test_accuracy"), teacher.get("test_accuracy"));
+        assertTrue(((Number) student.get("test_accuracy")).doubleValue() > 0.8, student.toString());
+
         // the stacking head over a network and two tree members, as one graph
         Path stacked = dir.resolve("stacked");
         StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config("ensemble.bagging-members=1",
