@@ -41,6 +41,12 @@ class TensorDatasetPipelineTest {
         PipelinePlan plan = PipelinePlan.of(config);
         assertEquals(List.of("train", "compress", "export", "score"), plan.steps().stream().map(PipelinePlan.Step::stage)
                 .toList(), "the default stages a tensor dataset has");
+        PipelinePlan ensembled = PipelinePlan.of(ConfigLoader.load(List.of(), List.of("pipeline.name=digits",
+                "pipeline.data-kind=tensor", "pipeline.input=" + BYOD.resolve("digits-h5"), "run.dir=" + runDir,
+                "pipeline.stages=train,ensemble,score")));
+        assertEquals(List.of(runDir.resolve("ensemble").toString(), BYOD.resolve("digits-h5").toString()),
+                ensembled.steps().get(2).inputs().stream().map(PipelinePlan.Input::describe).toList(),
+                "without export, score reads the ensemble's export directory and the tensors as they are");
         Config short_ = ConfigLoader.load(List.of(), List.of("pipeline.name=digits", "pipeline.data-kind=tensor",
                 "pipeline.input=" + BYOD.resolve("digits-h5"), "run.dir=" + runDir, "spark.master=local[2]",
                 "pipeline.stages=train,export,score", "train.epochs=8", "spark.conf.spark.sql.shuffle.partitions=4"));
