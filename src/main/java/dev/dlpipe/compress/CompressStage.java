@@ -66,10 +66,10 @@ public final class CompressStage implements Stage {
         if (config.integer("compress.distill-epochs") == 0) {
             throw new UserError("compress.distill-teacher is set, but compress.distill-epochs is 0: nothing is distilled");
         }
-        if (!Fs.exists(Fs.child(teacher, dev.dlpipe.export.ExportStage.MANIFEST))
-                || !Fs.exists(Fs.child(teacher, dev.dlpipe.export.ExportStage.ONNX))) {
-            throw new UserError("compress.distill-teacher: " + teacher + " has no " + dev.dlpipe.export.ExportStage.MANIFEST
-                    + " and " + dev.dlpipe.export.ExportStage.ONNX + " (expected an export or ensemble output)");
+        if (!Fs.exists(Fs.child(teacher, dev.dlpipe.model.ExportFiles.MANIFEST))
+                || !Fs.exists(Fs.child(teacher, dev.dlpipe.model.ExportFiles.ONNX))) {
+            throw new UserError("compress.distill-teacher: " + teacher + " has no " + dev.dlpipe.model.ExportFiles.MANIFEST
+                    + " and " + dev.dlpipe.model.ExportFiles.ONNX + " (expected an export or ensemble output)");
         }
         if (inputs.size() > 1 && inputs.get(1) != null && Fs.exists(Fs.child(inputs.get(1), Splits.TRAIN))) {
             TensorSpec taught = TensorSpec.readFrom(teacher);
@@ -302,8 +302,8 @@ public final class CompressStage implements Stage {
         double alpha = ctx.config().number("compress.distill-alpha");
         DistillationLoader soft = onnxTeacher.isEmpty()
                 ? new DistillationLoader(Models.compact(teacher), spec.numClasses(), temperature, alpha)
-                : DistillationLoader.onnx(Fs.readBytes(dev.dlpipe.export.ExportStage.verified(onnxTeacher,
-                dev.dlpipe.export.ExportStage.ONNX)), spec.numClasses(), temperature, alpha);
+                : DistillationLoader.onnx(Fs.readBytes(dev.dlpipe.model.ExportFiles.verified(onnxTeacher,
+                dev.dlpipe.model.ExportFiles.ONNX)), spec.numClasses(), temperature, alpha);
         Map<String, Object> taughtBy = teacherDescription(onnxTeacher);
         List<Variant> out = new ArrayList<>();
         for (boolean distilled : new boolean[] {true, false}) {
@@ -352,8 +352,8 @@ public final class CompressStage implements Stage {
             m.put("model", "the model being compressed");
             return m;
         }
-        m.put("model", Fs.child(onnxTeacher, dev.dlpipe.export.ExportStage.ONNX) + " in ONNX Runtime");
-        Object network = Json.readMap(Fs.readString(Fs.child(onnxTeacher, dev.dlpipe.export.ExportStage.MANIFEST)))
+        m.put("model", Fs.child(onnxTeacher, dev.dlpipe.model.ExportFiles.ONNX) + " in ONNX Runtime");
+        Object network = Json.readMap(Fs.readString(Fs.child(onnxTeacher, dev.dlpipe.model.ExportFiles.MANIFEST)))
                 .get("network");
         m.put("network", network);
         String stage = Fs.child(onnxTeacher, dev.dlpipe.core.StageRunner.MANIFEST);

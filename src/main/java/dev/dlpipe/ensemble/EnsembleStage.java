@@ -88,6 +88,10 @@ public final class EnsembleStage implements Stage {
             if (bagged > 0) {
                 ModelKind.of(config.string("train.model")).requireFits(train.spec(), train.dir());
             }
+            if (train.spec().tokenIds() && !mllib.isEmpty() && bagged == 0) {
+                throw new UserError("ensemble.mllib " + mllib + " on a text model read bag-of-words counts, which the ONNX"
+                        + " graph does not build, and ensemble.bagging-members is 0: nothing could be exported");
+            }
             if (train.spec().tokenIds() && !mllib.isEmpty() && !List.of("auto", "networks-average").contains(export)) {
                 throw new UserError("ensemble.export=" + export + " includes " + mllib + ", MLlib members of a text "
                         + "model, which read bag-of-words counts the ONNX graph does not build; use networks-average");
@@ -234,7 +238,7 @@ public final class EnsembleStage implements Stage {
                         Stacking.fit(ctx.spark(), validationP, validation.labels(), members.get(0).test()[0].length)));
             }
         }
-        if (bagged >= 2) {
+        if (bagged >= 1) {
             List<Integer> nets = java.util.stream.IntStream.range(0, bagged).boxed().toList();
             out.add(Combination.averaging("networks-average", "soft voting of the " + bagged + " bagged networks", nets,
                     ProbabilityScores.equalWeights(bagged)));

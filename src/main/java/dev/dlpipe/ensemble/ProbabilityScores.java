@@ -1,5 +1,6 @@
 package dev.dlpipe.ensemble;
 
+import dev.dlpipe.model.Probabilities;
 import java.util.List;
 
 /**
@@ -16,20 +17,10 @@ public final class ProbabilityScores {
     private ProbabilityScores() {
     }
 
-    public static int argMax(float[] p) {
-        int best = 0;
-        for (int c = 1; c < p.length; c++) {
-            if (p[c] > p[best]) {
-                best = c;
-            }
-        }
-        return best;
-    }
-
     public static double accuracy(float[][] p, int[] labels) {
         int right = 0;
         for (int i = 0; i < p.length; i++) {
-            right += argMax(p[i]) == labels[i] ? 1 : 0;
+            right += Probabilities.argMax(p[i]) == labels[i] ? 1 : 0;
         }
         return p.length == 0 ? Double.NaN : right / (double) p.length;
     }
@@ -52,7 +43,7 @@ public final class ProbabilityScores {
         double[] right = new double[ECE_BINS];
         int[] count = new int[ECE_BINS];
         for (int i = 0; i < p.length; i++) {
-            int best = argMax(p[i]);
+            int best = Probabilities.argMax(p[i]);
             int bin = Math.min(ECE_BINS - 1, (int) (p[i][best] * ECE_BINS));
             confidence[bin] += p[i][best];
             right[bin] += best == labels[i] ? 1 : 0;
@@ -113,7 +104,7 @@ public final class ProbabilityScores {
         float[][] out = new float[rows][classes];
         for (float[][] p : members) {
             for (int i = 0; i < rows; i++) {
-                out[i][argMax(p[i])] += 1f / members.size();
+                out[i][Probabilities.argMax(p[i])] += 1f / members.size();
             }
         }
         return out;

@@ -32,10 +32,10 @@ import java.util.Map;
 public final class ExportStage implements Stage {
 
     public static final String MODEL = "model.zip";
-    public static final String ONNX = "model.onnx";
+    public static final String ONNX = dev.dlpipe.model.ExportFiles.ONNX;
     public static final String ONNX_INT8 = "model-int8.onnx";
     public static final String PREPROCESSING = "preprocessing.json";
-    public static final String MANIFEST = "export-manifest.json";
+    public static final String MANIFEST = dev.dlpipe.model.ExportFiles.MANIFEST;
 
     @Override
     public String name() {
@@ -232,33 +232,6 @@ public final class ExportStage implements Stage {
         p.put("scale", spec.normalize().equals("unit") ? "divide by 255" : "none");
         p.put("layout", "CHW, flattened");
         return p;
-    }
-
-    /** The export's model zip, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
-    public static String verifiedModel(String exportDir) {
-        return verified(exportDir, MODEL);
-    }
-
-    /** One exported file, after checking it is the file export wrote (its SHA-256 in export-manifest.json). */
-    public static String verified(String exportDir, String name) {
-        String manifestFile = Fs.child(exportDir, MANIFEST);
-        if (!Fs.exists(manifestFile)) {
-            throw new UserError(exportDir + ": no " + MANIFEST + " (expected an export output)");
-        }
-        String model = Fs.child(exportDir, name);
-        for (Object o : (List<?>) Json.readMap(Fs.readString(manifestFile)).get("files")) {
-            Map<?, ?> f = (Map<?, ?>) o;
-            if (name.equals(f.get("file")) && f.get("sha256") != null) {
-                String actual = Fingerprint.sha256(model);
-                if (!actual.equals(f.get("sha256"))) {
-                    throw new UserError(model + " is not the file export wrote: its SHA-256 is " + actual + ", "
-                            + MANIFEST + " says " + f.get("sha256") + "; export again or restore the file");
-                }
-                return model;
-            }
-        }
-        throw new UserError(manifestFile + " lists no SHA-256 for " + name + " (an export from an older dlpipe, or "
-                + "export.formats without it?): export again");
     }
 
     /** A manifest entry for a written file: its format, name, size and SHA-256. */

@@ -137,22 +137,11 @@ final class BatchPredictor {
         }
         float[][] probabilities = net.predict(flat, n, size);
         for (int i = 0; i < n; i++) {
-            int p = argMax(probabilities[i]);
+            int p = dev.dlpipe.model.Probabilities.argMax(probabilities[i]);
             out.add(RowFactory.create(pending.get(i)[0], pending.get(i)[1], p, probabilities[i][p], null, null));
         }
         pending.clear();
         features.clear();
-    }
-
-    /** The most probable class; the first of equals, as ND4J's argMax picks. */
-    static int argMax(float[] probabilities) {
-        int best = 0;
-        for (int c = 1; c < probabilities.length; c++) {
-            if (probabilities[c] > probabilities[best]) {
-                best = c;
-            }
-        }
-        return best;
     }
 
     private Integer label(String name) {

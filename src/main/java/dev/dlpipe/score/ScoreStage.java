@@ -246,7 +246,7 @@ public final class ScoreStage implements Stage {
                     float[][] probabilities = net.predict(block, from, n);
                     for (int i = 0; i < n; i++) {
                         int row = from + i;
-                        int p = BatchPredictor.argMax(probabilities[i]);
+                        int p = dev.dlpipe.model.Probabilities.argMax(probabilities[i]);
                         String id = ids != null && ids[row] != null ? ids[row] : name + "#" + (firstRow + row);
                         int label = block.label(row);
                         out.add(RowFactory.create(id, label < 0 ? null : label, p, probabilities[i][p]));

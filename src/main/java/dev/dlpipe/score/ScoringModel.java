@@ -73,7 +73,7 @@ interface ScoringModel {
             if (!Fs.exists(Fs.child(exportDir, engine.file))) {
                 throw missing(engine, exportDir);
             }
-            String file = ExportStage.verified(exportDir, engine.file);
+            String file = dev.dlpipe.model.ExportFiles.verified(exportDir, engine.file);
             if (engine == Engine.DL4J) {
                 return new Payload(engine, file, Models.compact(Models.read(file)));
             }

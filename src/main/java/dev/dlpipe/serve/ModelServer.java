@@ -180,12 +180,7 @@ public final class ModelServer implements AutoCloseable {
         }
         List<Map<String, Object>> predictions = new ArrayList<>();
         for (float[] p : a.probabilities()) {
-            int best = 0;
-            for (int c = 1; c < p.length; c++) {
-                if (p[c] > p[best]) {
-                    best = c;
-                }
-            }
+            int best = dev.dlpipe.model.Probabilities.argMax(p);
             Map<String, Object> one = new LinkedHashMap<>();
             one.put("label", best < a.model().classNames.size() ? a.model().classNames.get(best) : String.valueOf(best));
             one.put("class", best);

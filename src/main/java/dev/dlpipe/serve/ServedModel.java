@@ -99,7 +99,7 @@ final class ServedModel implements AutoCloseable {
             throw new UserError("serve: " + exportDir + " has no " + file + " to serve (" + why + "); export with "
                     + "export.formats including onnx" + (file.contains("int8") ? "-int8" : "") + ", or set serve.variant");
         }
-        String verified = ExportStage.verified(exportDir, file);
+        String verified = dev.dlpipe.model.ExportFiles.verified(exportDir, file);
         ServedModel m = new ServedModel(exportDir, file, why, new OnnxRuntimeModel(Fs.readBytes(verified),
                 s.threadsPerCall()));
         int rows = Math.max(1, s.maxBatchSize());

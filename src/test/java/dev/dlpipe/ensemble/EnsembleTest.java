@@ -68,12 +68,7 @@ class EnsembleTest {
 
     @Test
     void wineMembersCombinationsAndOneOnnxGraph() throws Exception {
-        Path runDir = dir.resolve("run");
-        PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(), List.of("pipeline.name=wine",
-                "pipeline.input=" + ByodFixtures.DIR.resolve("wine.csv"), "run.dir=" + runDir,
-                "pipeline.stages=clean,pack", "clean.tabular.label-column=class", "split.validation=0.2",
-                "split.test=0.25", "spark.master=local[2]", "spark.conf.spark.sql.shuffle.partitions=4")));
-        Path pack = runDir.resolve("pack");
+        Path pack = pack("wine.csv", "clean.tabular.label-column=class", "split.validation=0.2", "split.test=0.25");
 
         // the bootstrap loader on a real minibatch: the same sample twice, another for another member
         String ref = ShardIndex.of(pack.resolve("train").toString()).minibatches(32).get(0);
@@ -148,15 +143,11 @@ class EnsembleTest {
 
     @Test
     void twoClassTreesAndHardVotingOnTheCancerTable() throws Exception {
-        Path runDir = dir.resolve("run");
-        PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(), List.of("pipeline.name=cancer",
-                "pipeline.input=" + ByodFixtures.DIR.resolve("cancer.csv"), "run.dir=" + runDir,
-                "pipeline.stages=clean,pack", "clean.tabular.label-column=diagnosis", "spark.master=local[2]",
-                "spark.conf.spark.sql.shuffle.partitions=4")));
+        Path pack = pack("cancer.csv", "clean.tabular.label-column=diagnosis");
         Path out = dir.resolve("ensemble");
         StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config("ensemble.bagging-members=0",
                 "ensemble.mllib=lr,rf,gbt", "ensemble.trees=10", "ensemble.gbt-iterations=10",
-                "ensemble.export=hard-vote"), List.of(runDir.resolve("pack").toString()), out.toString());
+                "ensemble.export=hard-vote"), List.of(pack.toString()), out.toString());
         Map<String, Object> e = Json.readMap(Files.readString(out.resolve(EnsembleStage.EVALUATION)));
         assertEquals(0, ((Number) e.get("validation_rows")).intValue(), "the user's split has train and test only");
         assertTrue(e.get("weighted_and_stacking").toString().contains("no validation split"), e.toString());
@@ -165,6 +156,17 @@ class EnsembleTest {
         check(out);
         Map<?, ?> gbt = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) e.get("members")).get("gbt")).get("test");
         assertTrue(((Number) gbt.get("accuracy")).doubleValue() > 0.85, "binary GBT (10 rounds) on breast cancer: " + gbt);
+    }
+
+    /** A fixture table through clean and pack (local[2]); returns the pack directory. */
+    private Path pack(String fixture, String... settings) {
+        Path runDir = dir.resolve("run");
+        List<String> all = new java.util.ArrayList<>(List.of("pipeline.name=" + fixture.replace(".csv", ""),
+                "pipeline.input=" + ByodFixtures.DIR.resolve(fixture), "run.dir=" + runDir, "pipeline.stages=clean,pack",
+                "spark.master=local[2]", "spark.conf.spark.sql.shuffle.partitions=4"));
+        all.addAll(List.of(settings));
+        PipelineRunner.run(TestSpark.session(), ConfigLoader.load(List.of(), all));
+        return runDir.resolve("pack");
     }
 
     private static void assertOnnxMatches(Map<String, Object> evaluation, String combination, List<String> members) {

@@ -84,12 +84,6 @@ public final class Ort {
     }
 
     public static int argMax(float[] v) {
-        int best = 0;
-        for (int i = 1; i < v.length; i++) {
-            if (v[i] > v[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return dev.dlpipe.model.Probabilities.argMax(v);
     }
 }

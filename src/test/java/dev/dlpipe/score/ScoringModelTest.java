@@ -57,7 +57,7 @@ class ScoringModelTest {
         float[][] fromBlock = onnx.predict(block, 3, 30);
         for (int r = 0; r < rows; r++) {
             assertArrayEquals(expected[r], fromArray[r], 1e-5f, "row " + r);
-            assertEquals(BatchPredictor.argMax(expected[r]), BatchPredictor.argMax(fromArray[r]));
+            assertEquals(dev.dlpipe.model.Probabilities.argMax(expected[r]), dev.dlpipe.model.Probabilities.argMax(fromArray[r]));
         }
         for (int r = 0; r < 30; r++) {
             assertArrayEquals(expected[r + 3], fromBlock[r], 1e-5f, "block row " + (r + 3));
