@@ -36,7 +36,8 @@ final class BaggedNetworks {
     }
 
     static List<Network> train(JavaSparkContext jsc, TrainSettings s, TensorSpec spec, ShardIndex train, int members,
-                               int epochs, boolean bootstrap, double[] classWeights) {
+                               int epochs, boolean bootstrap, double[] classWeights,
+                               java.util.function.Consumer<Model> initialize) {
         List<Network> out = new ArrayList<>();
         List<String> batches = train.minibatches(s.batchSize());
         long start = System.nanoTime();
@@ -46,6 +47,7 @@ final class BaggedNetworks {
             if (classWeights != null) {
                 ClassWeights.apply(net, classWeights);
             }
+            initialize.accept(net);
             DistributedTrainer trainer = new ParameterAveragingTrainer(jsc, net, ms);
             org.deeplearning4j.core.loader.DataSetLoader sample = bootstrap
                     ? new PoissonBootstrap(spec.numClasses(), s.seed(), m)

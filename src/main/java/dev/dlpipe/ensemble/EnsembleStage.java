@@ -19,6 +19,8 @@ import dev.dlpipe.model.Network;
 import dev.dlpipe.onnx.OnnxExporter;
 import dev.dlpipe.onnx.OnnxRuntimeModel;
 import dev.dlpipe.tensor.TensorSpec;
+import dev.dlpipe.text.TextModelSetup;
+import dev.dlpipe.text.WordEmbeddings;
 import dev.dlpipe.train.ClassWeights;
 import dev.dlpipe.train.ModelKind;
 import dev.dlpipe.train.TrainSettings;
@@ -122,7 +124,19 @@ public final class EnsembleStage implements Stage {
             double[] weights = "balanced".equals(s.classWeights())
                     ? ClassWeights.balanced(ClassWeights.count(jsc, train, classes, s.workers())) : null;
             boolean bootstrap = c.bool("ensemble.bootstrap");
-            List<Network> nets = BaggedNetworks.train(jsc, s, spec, train, bagged, epochs, bootstrap, weights);
+            // text networks start from the embeddings train.text.embeddings names, as in train (fitted once for all)
+            Dataset<Row> tokens = spec.tokenIds() ? TextModelSetup.trainTokens(ctx.spark(), train, classes, s.workers())
+                    : null;
+            WordEmbeddings.Table table = tokens == null ? null : TextModelSetup.embeddings(c, tokens, ctx.input(0));
+            if (tokens != null) {
+                tokens.unpersist();
+            }
+            List<Network> nets = BaggedNetworks.train(jsc, s, spec, train, bagged, epochs, bootstrap, weights,
+                    net -> {
+                        if (table != null) {
+                            TextModelSetup.initEmbeddings(table, net);
+                        }
+                    });
             for (int m = 0; m < nets.size(); m++) {
                 String zip = "member-net-" + (m + 1) + ".zip";
                 Models.write(nets.get(m), ctx.out(zip));

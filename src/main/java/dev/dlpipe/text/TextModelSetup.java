@@ -27,15 +27,11 @@ public final class TextModelSetup {
 
     /** Fills the network's embedding table as configured; returns what was done, for the metrics. */
     public static Map<String, Object> initEmbeddings(Config c, Dataset<Row> trainTokens, String packDir, Model net) {
-        String source = c.string("train.text.embeddings");
-        int size = c.integer("train.text.embedding-size");
-        WordEmbeddings.Table table = switch (source) {
-            case "word2vec" -> WordEmbeddings.word2vec(trainTokens, size, c.integer("train.text.window"),
-                    c.integer("train.text.word2vec-iterations"), c.integer("run.seed"));
-            case "glove" -> WordEmbeddings.glove(c.string("train.text.glove-file"),
-                    Vocabulary.parse(Fs.readString(Fs.child(packDir, Vocabulary.FILE))), size);
-            default -> null;
-        };
+        return initEmbeddings(embeddings(c, trainTokens, packDir), net);
+    }
+
+    /** Fills the network's embedding table with a table {@link #embeddings} made (null: random, as configured). */
+    public static Map<String, Object> initEmbeddings(WordEmbeddings.Table table, Model net) {
         Map<String, Object> report = new LinkedHashMap<>();
         if (table == null) {
             report.put("source", "random (uniform in +-0.05)");
@@ -44,6 +40,22 @@ public final class TextModelSetup {
         WordEmbeddings.apply(table, net);
         report.putAll(table.report());
         return report;
+    }
+
+    /**
+     * The embedding table train.text.embeddings asks for (word2vec fitted on the training tokens, or GloVe read for
+     * the vocabulary), or null for random: made once, it can fill several networks (an ensemble's).
+     */
+    public static WordEmbeddings.Table embeddings(Config c, Dataset<Row> trainTokens, String packDir) {
+        String source = c.string("train.text.embeddings");
+        int size = c.integer("train.text.embedding-size");
+        return switch (source) {
+            case "word2vec" -> WordEmbeddings.word2vec(trainTokens, size, c.integer("train.text.window"),
+                    c.integer("train.text.word2vec-iterations"), c.integer("run.seed"));
+            case "glove" -> WordEmbeddings.glove(c.string("train.text.glove-file"),
+                    Vocabulary.parse(Fs.readString(Fs.child(packDir, Vocabulary.FILE))), size);
+            default -> null;
+        };
     }
 
     /** The baseline's accuracy on the test split, else on validation; null when neither has rows. */

@@ -135,5 +135,23 @@ class TextPipelineTest {
             }
         }
         assertEquals(203, ids.size(), "every well-formed line compared");
+
+        // an ensemble on the same pack: two text CNNs (embeddings from word2vec, as train does) and MLlib logistic
+        // regression on bag-of-words; its graph is the networks' average (bag-of-words is not built from token ids)
+        Path ensemble = dir.resolve("ensemble");
+        StageReport ens = StageRunner.run(new dev.dlpipe.ensemble.EnsembleStage(), TestSpark.session(),
+                ConfigLoader.load(List.of(Path.of("pipelines/licenses.yaml")), List.of("spark.master=local[2]",
+                        "ensemble.bagging-members=2", "ensemble.epochs=10", "ensemble.mllib=lr")),
+                List.of(runDir.resolve("pack").toString()), ensemble.toString());
+        Map<?, ?> onnx = (Map<?, ?>) ens.metrics().get("onnx");
+        assertEquals("networks-average", onnx.get("combination"), onnx.toString());
+        assertEquals(List.of("net-1", "net-2"), onnx.get("members"));
+        assertTrue(((Number) onnx.get("ort_max_abs_diff_on_test")).doubleValue() <= 1e-5, onnx.toString());
+        Map<?, ?> lr = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) Json.readMap(Files.readString(ensemble.resolve(
+                "ensemble.json"))).get("members")).get("lr")).get("test");
+        assertTrue(((Number) lr.get("accuracy")).doubleValue() > 0.45, "bag-of-words logistic regression: " + lr);
+        try (dev.dlpipe.serve.ServeClient server = dev.dlpipe.serve.ServeClient.start(ensemble.toString())) {
+            assertEquals(200, server.predictEach(instances.subList(0, 3)).get(2).status(), "raw text on the ensemble");
+        }
     }
 }
