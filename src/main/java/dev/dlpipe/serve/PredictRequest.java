@@ -87,19 +87,15 @@ final class PredictRequest {
                             + " values; the model takes " + width + " (" + model.kind() + ")");
                 }
                 done = true;
-            } else if ("image".equals(name)) {
+            } else if ("image".equals(name) || "text".equals(name)) {
+                String key = field + "." + name;
                 if (t != JsonToken.VALUE_STRING) {
                     p.skipChildren();
-                    throw new ServedModel.BadInstance(field + ".image", field + ".image must be a base64 string");
+                    throw new ServedModel.BadInstance(key, key + " must be a " + ("image".equals(name) ? "base64 " : "")
+                            + "string");
                 }
-                System.arraycopy(model.image(p.getText(), field + ".image"), 0, out, at, width);
-                done = true;
-            } else if ("text".equals(name)) {
-                if (t != JsonToken.VALUE_STRING) {
-                    p.skipChildren();
-                    throw new ServedModel.BadInstance(field + ".text", field + ".text must be a string");
-                }
-                System.arraycopy(model.text(p.getText(), field + ".text"), 0, out, at, width);
+                float[] f = "image".equals(name) ? model.image(p.getText(), key) : model.text(p.getText(), key);
+                System.arraycopy(f, 0, out, at, width);
                 done = true;
             } else if ("record".equals(name)) {
                 if (t != JsonToken.START_OBJECT) {
