@@ -5,7 +5,8 @@
 # with three bagged networks and every MLlib member (lr, rf, gbt); on the images also the networks without bootstrap
 # (all rows, seeds only), and compress distilling that ensemble into the default MLP student. Prints each
 # ensemble-report.md (every member, every combination, the exported one) beside train's test accuracy, and, where
-# DLPIPE_PEER_PYTHON names a Python with onnxruntime (the newest from the pip mirror), runs each model.onnx there.
+# DLPIPE_PEER_PYTHON names a Python with onnxruntime (the newest from the pip mirror), runs each model.onnx there,
+# and with scikit-learn and pyarrow, fits scikit-learn's ensembles on the same packed rows (docs/peers/).
 # Usage: docs/ensemble-bench.sh [--set key=value ...]      Writes target/ensemble-bench/.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -40,6 +41,11 @@ for name in images:pipelines/quickstart.yaml table:pipelines/table.yaml; do
   cat "$work/$label/ensemble/ensemble-report.md"
   echo
   newest_ort "$work/$label/ensemble/model.onnx"
+  if [ -n "${DLPIPE_PEER_PYTHON:-}" ] && "$DLPIPE_PEER_PYTHON" -c "import sklearn, pyarrow" 2>/dev/null; then
+    "$DLPIPE_PEER_PYTHON" docs/peers/sklearn_ensemble.py "$work/$label/pack" 2>&1 | grep -v "^ *warn\|Warning"
+  else
+    echo "   scikit-learn peer skipped: set DLPIPE_PEER_PYTHON to a Python with scikit-learn and pyarrow"
+  fi
 done
 
 echo "== images, networks without bootstrap: ./run ensemble --set ensemble.bootstrap=false"
