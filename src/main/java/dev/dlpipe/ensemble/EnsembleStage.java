@@ -329,6 +329,9 @@ public final class EnsembleStage implements Stage {
             if (k.weights() != null) {
                 row.put("weights", java.util.Arrays.stream(k.weights()).map(EnsembleStage::round).toArray());
             }
+            if (k.stacking() != null) {
+                row.put("meta_learner", k.stacking().describe());
+            }
             row.put("test", ProbabilityScores.scores(combined.get(i), test.labels()));
             double a = ProbabilityScores.accuracy(combined.get(i), test.labels());
             if (a > bestCombinationAccuracy) {

@@ -19,10 +19,12 @@ final class Stacking {
 
     private final LogisticRegressionModel model;
     private final int classes;
+    private final int rows;
 
-    private Stacking(LogisticRegressionModel model, int classes) {
+    private Stacking(LogisticRegressionModel model, int classes, int rows) {
         this.model = model;
         this.classes = classes;
+        this.rows = rows;
     }
 
     static Stacking fit(SparkSession spark, List<float[][]> validation, int[] labels, int classes) {
@@ -32,7 +34,7 @@ final class Stacking {
         }
         LogisticRegressionModel m = new LogisticRegression().setFamily("multinomial").setMaxIter(200).setRegParam(1e-2)
                 .fit(spark.createDataFrame(rows, MllibMembers.SCHEMA));
-        return new Stacking(m, classes);
+        return new Stacking(m, classes, labels.length);
     }
 
     /** The meta-learner's probabilities for rows of members' probabilities (in the same member order as fitted). */
@@ -49,11 +51,20 @@ final class Stacking {
         return model;
     }
 
-    /** Coefficients [classes][members * classes] and intercepts, for the report. */
+    /** What was fitted, for ensemble.json: the model, the rows it saw, its intercepts and coefficients. */
     java.util.Map<String, Object> describe() {
         java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
         m.put("model", "multinomial logistic regression, L2 0.01, on the members' probabilities");
+        m.put("fitted_on_rows", rows);
         m.put("intercepts", model.interceptVector().toArray());
+        org.apache.spark.ml.linalg.Matrix w = model.coefficientMatrix();
+        double[][] coefficients = new double[w.numRows()][w.numCols()];
+        for (int r = 0; r < w.numRows(); r++) {
+            for (int c = 0; c < w.numCols(); c++) {
+                coefficients[r][c] = w.apply(r, c);
+            }
+        }
+        m.put("coefficients", coefficients);
         return m;
     }
 

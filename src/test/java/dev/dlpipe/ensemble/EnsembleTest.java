@@ -36,9 +36,9 @@ class EnsembleTest {
         int n = 200_000;
         int differ = 0;
         for (int row = 0; row < n; row++) {
-            int k = PoissonBootstrap.copies(42, 0, "shard.parquet#0:0+256", row);
-            assertEquals(k, PoissonBootstrap.copies(42, 0, "shard.parquet#0:0+256", row));
-            differ += k != PoissonBootstrap.copies(42, 1, "shard.parquet#0:0+256", row) ? 1 : 0;
+            int k = PoissonBootstrap.copies(42, 0, "part-00000.parquet", 0, 0, row);
+            assertEquals(k, PoissonBootstrap.copies(42, 0, "part-00000.parquet", 0, 0, row));
+            differ += k != PoissonBootstrap.copies(42, 1, "part-00000.parquet", 0, 0, row) ? 1 : 0;
             sum += k;
             zeros += k == 0 ? 1 : 0;
         }
@@ -139,6 +139,45 @@ class EnsembleTest {
         assertOnnxMatches(Json.readMap(Files.readString(stacked.resolve(EnsembleStage.EVALUATION))), "stacking",
                 List.of("net-1", "rf", "gbt"));
         check(stacked);
+    }
+
+    @Test
+    void stackingNeverSeesTheTestSplit() throws Exception {
+        Path pack = pack("wine.csv", "clean.tabular.label-column=class", "split.validation=0.2", "split.test=0.25");
+        // the same pack with other test rows (the training split's shards copied in as test/)
+        Path other = dir.resolve("other-pack");
+        try (var files = Files.walk(pack)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Path rel = pack.relativize(f);
+                Path to = rel.startsWith("test") ? null : other.resolve(rel);
+                if (to != null) {
+                    Files.createDirectories(to.getParent());
+                    Files.copy(f, to);
+                    if (rel.startsWith("train")) {
+                        Files.createDirectories(other.resolve("test"));
+                        Files.copy(f, other.resolve("test").resolve(f.getFileName()));
+                    }
+                }
+            }
+        }
+
+        Map<?, ?> stacked = stacking(pack, dir.resolve("a"));
+        Map<?, ?> again = stacking(other, dir.resolve("b"));
+        assertEquals(ShardIndex.of(pack.resolve("validation").toString()).rows(),
+                ((Number) stacked.get("fitted_on_rows")).longValue(), "fitted on every validation row");
+        assertNotEquals(ShardIndex.of(pack.resolve("test").toString()).rows(),
+                ShardIndex.of(other.resolve("test").toString()).rows(), "the test split did change");
+        assertEquals(stacked.get("intercepts"), again.get("intercepts"), "other test rows, the same stacking fit");
+        assertEquals(stacked.get("coefficients"), again.get("coefficients"));
+    }
+
+    /** The stacking meta-learner an ensemble run on {@code pack} fitted, as ensemble.json records it. */
+    private static Map<?, ?> stacking(Path pack, Path out) throws Exception {
+        StageRunner.run(new EnsembleStage(), TestSpark.session(), TestSpark.config("ensemble.bagging-members=1",
+                "ensemble.epochs=2", "ensemble.mllib=lr", "ensemble.export=stacking", "train.batch-size=16"),
+                List.of(pack.toString()), out.toString());
+        Map<?, ?> e = Json.readMap(Files.readString(out.resolve(EnsembleStage.EVALUATION)));
+        return (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) e.get("combinations")).get("stacking")).get("meta_learner");
     }
 
     @Test
