@@ -45,10 +45,6 @@ public final class SplitRows {
         return labels.length;
     }
 
-    public ShardIndex split() {
-        return split;
-    }
-
     public float[][] probabilities(Network net) {
         float[][] out = new float[labels.length][];
         int at = 0;
