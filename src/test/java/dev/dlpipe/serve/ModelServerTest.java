@@ -184,6 +184,33 @@ class ModelServerTest {
     }
 
     @Test
+    void numbersAreReadAsFloatParseFloatReadsThem() throws Exception {
+        // the fast parser must round exactly like the JDK: 17-digit doubles (Python's json), exponents, subnormals,
+        // halfway cases, integers and negative zero
+        Path export = export(network(4), "n");
+        ServeSettings s = new ServeSettings("127.0.0.1", 0, 8, 1, 1, 8, 65_536, "fp32", 1, 4);
+        String[] texts = {"0.12549019607843137", "0.1254902", "1", "-0.0", "1e-45", "1.4e-45", "3.4028235e38",
+                "1.17549435E-38", "2.2250738585072014E-308", "0.3333333333333333", "16777217", "-7.006492321624085e-46",
+                "123456789012345678901234567890", "9.999999999999999e-1", "1.00000017881393421514957253748434595763683319091796875001"};
+        StringBuilder body = new StringBuilder("{\"instances\": [{\"features\": [");
+        float[] expected = new float[SPEC.featureSize()];
+        Random random = new Random(3);
+        for (int i = 0; i < expected.length; i++) {
+            String t = i < texts.length ? texts[i] : Double.toString(random.nextDouble() * Math.pow(10, random.nextInt(9) - 6));
+            expected[i] = Float.parseFloat(t);
+            body.append(i == 0 ? "" : ", ").append(t);
+        }
+        body.append("]}]}");
+        try (ServedModel m = ServedModel.load(export.toString(), s)) {
+            float[] read = PredictRequest.parse(body.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), m).features;
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(Float.floatToRawIntBits(expected[i]), Float.floatToRawIntBits(read[i]),
+                        "value " + i + ": " + (i < texts.length ? texts[i] : "") + " read as " + read[i]);
+            }
+        }
+    }
+
+    @Test
     void aReloadUnderLoadDropsNothingAndShutdownAnswersWhatItTook() throws Exception {
         Network first = network(3);
         Network second = network(4);
