@@ -128,7 +128,8 @@ public final class Models {
         }
     }
 
-    private static boolean contiguousFloats(org.nd4j.linalg.api.ndarray.INDArray a) {
+    /** Float32 and one contiguous run in its buffer: bulk copies can go straight to the buffer. */
+    public static boolean contiguousFloats(org.nd4j.linalg.api.ndarray.INDArray a) {
         return a.dataType() == org.nd4j.linalg.api.buffer.DataType.FLOAT && a.isVector() && a.elementWiseStride() == 1
                 && a.data().asNioFloat().capacity() - a.offset() >= a.length();
     }

@@ -50,6 +50,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     private final List<TrainingHook> hooks;
     private final String id = UUID.randomUUID().toString();
     private Model network;
+    private boolean roundJobsOnly;
+    private String lastRoute;
 
     /** {@code network}: a MultiLayerNetwork or a ComputationGraph. */
     public ParameterAveragingTrainer(JavaSparkContext jsc, Model network, TrainSettings settings) {
@@ -79,48 +81,138 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     @Override
     public void fitEpoch(JavaRDD<String> minibatches, DataSetLoader loader, int epoch) {
         List<String> order = minibatches.collect(); // references only; the data stays on the file system
-        int workers = settings.workers();
-        int frequency = settings.averagingFrequency();
+        List<List<List<String>>> plan = plan(order, settings.workers(), settings.averagingFrequency());
+        if (plan.isEmpty()) {
+            return;
+        }
         Network driver = new Network(network);
         Broadcast<byte[]> conf = jsc.broadcast(Models.compact(driver)); // configuration (and first parameters)
         // loader and hooks once per epoch: each executor then keeps one instance (and its caches) for all rounds
         Broadcast<Work> work = jsc.broadcast(new Work(loader, hooks(epoch), settings.prefetch()));
         try {
-            int perRound = workers * frequency;
-            long roundsNanos = 0;
-            long workerNanos = 0;
-            int rounds = 0;
-            for (int start = 0; start < order.size(); start += perRound) {
-                long t0 = System.nanoTime();
-                List<WorkerRound> round = new ArrayList<>();
-                for (int w = 0; w < workers; w++) {
-                    int from = Math.min(order.size(), start + w * frequency);
-                    int to = Math.min(order.size(), from + frequency);
-                    if (from < to) {
-                        round.add(new WorkerRound(w, new ArrayList<>(order.subList(from, to))));
-                    }
-                }
-                // the round's starting state travels inside the task function (Spark ships it once per job as
-                // the task binary), not as a broadcast of its own: one fetch per executor and round instead of two.
-                // runJob with a function object rather than map + collect: any Spark closure (collect's own
-                // included) goes through the closure cleaner, which re-reads class files on every job
-                Object[] done = (Object[]) jsc.sc().runJob(jsc.parallelize(round, round.size()).rdd(),
-                        new RunRound(id, conf, State.of(driver, epoch), work),
-                        scala.reflect.ClassTag$.MODULE$.apply(Result.class));
-                List<Result> results = java.util.Arrays.stream(done).map(Result.class::cast).toList();
-                average(driver, results);
-                roundsNanos += System.nanoTime() - t0;
-                workerNanos += results.stream().mapToLong(Result::nanos).max().orElse(0);
-                rounds++;
-            }
+            State start = State.of(driver, epoch);
+            String why = oneStageRefusal(settings.workers());
+            lastRoute = why == null ? "one barrier stage" : "one job per round: " + why;
+            long t0 = System.nanoTime();
+            long fitted = why == null ? inOneStage(driver, plan, conf, work, start)
+                    : roundByRound(driver, plan, conf, work, epoch);
             // where an epoch's time goes: the slowest worker's fitting against everything else a round costs
             // (no epoch number: compress and distillation pass offset epochs that only seed the order)
-            LOG.info("parameter averaging: {} rounds, {} ms each, of which the slowest worker fitted {} ms", rounds,
-                    rounds == 0 ? 0 : roundsNanos / rounds / 1_000_000, rounds == 0 ? 0 : workerNanos / rounds / 1_000_000);
+            LOG.info("parameter averaging: {} rounds {}, {} ms each, of which the slowest worker fitted {} ms",
+                    plan.size(), why == null ? "in one barrier stage" : "as one job each (" + why + ")",
+                    (System.nanoTime() - t0) / plan.size() / 1_000_000, fitted / plan.size() / 1_000_000);
         } finally {
             conf.destroy();
             work.destroy();
         }
+    }
+
+    /** Minibatch j of the epoch's order goes to round j / (workers * frequency), worker (j / frequency) % workers. */
+    static List<List<List<String>>> plan(List<String> order, int workers, int frequency) {
+        List<List<List<String>>> rounds = new ArrayList<>();
+        for (int start = 0; start < order.size(); start += workers * frequency) {
+            List<List<String>> round = new ArrayList<>();
+            for (int w = 0; w < workers; w++) {
+                int from = Math.min(order.size(), start + w * frequency);
+                round.add(new ArrayList<>(order.subList(from, Math.min(order.size(), from + frequency))));
+            }
+            rounds.add(round);
+        }
+        return rounds;
+    }
+
+    /**
+     * Why this epoch cannot run as one barrier stage, or null when it can. A barrier stage needs a task slot for
+     * every worker at once and no dynamic allocation; the rounds' exchange with the driver is plain HTTP.
+     */
+    private String oneStageRefusal(int workers) {
+        if (roundJobsOnly) {
+            return "one job per round was asked for";
+        }
+        if (jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
+            return "spark.dynamicAllocation.enabled is true, and Spark runs barrier stages only without it";
+        }
+        int slots = jsc.sc().maxNumConcurrentTasks(jsc.sc().resourceProfileManager().defaultResourceProfile());
+        if (slots < workers) {
+            return workers + " workers, " + slots + " task slots now";
+        }
+        if (jsc.getConf().getBoolean("spark.authenticate", false)
+                || jsc.getConf().getBoolean("spark.network.crypto.enabled", false)) {
+            return "spark.authenticate or network encryption is on, and the driver's exchange is plain HTTP";
+        }
+        return null;
+    }
+
+    /** How the last epoch ran, and why when not in one barrier stage. */
+    String lastRoute() {
+        return lastRoute;
+    }
+
+    /** Tests: every epoch as one Spark job per round (the route without a barrier stage). */
+    ParameterAveragingTrainer oneJobPerRound() {
+        roundJobsOnly = true;
+        return this;
+    }
+
+    /**
+     * The epoch as one barrier stage (every worker's task runs at once): after each round the workers send their
+     * states to the driver's {@link RoundExchange} and continue from the mean it sends back. Per round this saves
+     * Spark's job, task launch and task binary (~40 ms of an ~80 ms round on local[2]; more between JVMs).
+     * Returns the sum over rounds of the slowest worker's fitting time.
+     */
+    private long inOneStage(Network driver, List<List<List<String>>> plan, Broadcast<byte[]> conf,
+                            Broadcast<Work> work, State start) {
+        List<WorkerEpoch> workers = new ArrayList<>();
+        for (int w = 0; w < settings.workers(); w++) {
+            int worker = w;
+            workers.add(new WorkerEpoch(w, plan.stream().map(round -> round.get(worker)).toList()));
+        }
+        String advertised = jsc.getConf().get("spark.driver.host", "127.0.0.1");
+        try (RoundExchange exchange = new RoundExchange(jsc.getConf().get("spark.driver.bindAddress", advertised),
+                advertised, workers.size())) {
+            Object done = jsc.parallelize(workers, workers.size()).rdd().barrier()
+                    .mapPartitions(new RunEpoch(id, conf, start, work, exchange.address()), false,
+                            scala.reflect.ClassTag$.MODULE$.apply(Result.class)).collect();
+            for (Object o : (Object[]) done) {
+                ((Result) o).rethrowFailure();
+            }
+            List<Mean> means = exchange.means();
+            if (means.size() != plan.size()) {
+                throw new IllegalStateException("parameter averaging: " + means.size() + " of " + plan.size()
+                        + " rounds were averaged");
+            }
+            long steps = means.stream().mapToLong(Mean::steps).sum();
+            means.get(means.size() - 1).applyTo(driver, iteration(driver) + (int) steps);
+            return exchange.fittedNanos();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("parameter averaging: cannot open the driver's exchange: " + e, e);
+        }
+    }
+
+    /** The epoch as one Spark job per round; the driver averages. Returns the slowest workers' fitting time. */
+    private long roundByRound(Network driver, List<List<List<String>>> plan, Broadcast<byte[]> conf,
+                              Broadcast<Work> work, int epoch) {
+        long fitted = 0;
+        for (List<List<String>> minibatchesOf : plan) {
+            List<WorkerRound> round = new ArrayList<>();
+            for (int w = 0; w < minibatchesOf.size(); w++) {
+                if (!minibatchesOf.get(w).isEmpty()) {
+                    round.add(new WorkerRound(w, minibatchesOf.get(w)));
+                }
+            }
+            // the round's starting state travels inside the task function (Spark ships it once per job as the task
+            // binary), not as a broadcast of its own: one fetch per executor and round instead of two. runJob with a
+            // function object rather than map + collect: any Spark closure (collect's own included) goes through
+            // the closure cleaner, which re-reads class files on every job
+            Object[] done = (Object[]) jsc.sc().runJob(jsc.parallelize(round, round.size()).rdd(),
+                    new RunRound(id, conf, State.of(driver, epoch), work),
+                    scala.reflect.ClassTag$.MODULE$.apply(Result.class));
+            List<Result> results = java.util.Arrays.stream(done).map(Result.class::cast).toList();
+            Mean mean = Mean.of(results);
+            mean.applyTo(driver, iteration(driver) + (int) mean.steps());
+            fitted += results.stream().mapToLong(Result::nanos).max().orElse(0);
+        }
+        return fitted;
     }
 
     /**
@@ -151,51 +243,66 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
     }
 
-    /** Sets the driver's parameters and updater state to the workers' means, summed in worker order. */
-    private static void average(Network driver, List<Result> results) {
-        List<Result> ordered = results.stream().sorted(java.util.Comparator.comparingInt(Result::worker)).toList();
-        float[] params = null;
-        float[] updater = null;
-        long steps = 0;
-        for (Result r : ordered) {
-            float[] p = r.params();
-            float[] u = r.updater();
-            if (params == null) {
-                params = p;
-                updater = u;
-            } else {
-                add(params, p);
-                add(updater, u);
+    /**
+     * The workers' mean parameters and updater state, summed in worker order (so the driver and every worker of a
+     * barrier stage get the same bits), and the round's steps: as far as the longest worker got.
+     */
+    record Mean(float[] params, float[] updater, long steps) {
+
+        static Mean of(List<Result> results) {
+            List<Result> ordered = results.stream().sorted(java.util.Comparator.comparingInt(Result::worker)).toList();
+            float[] params = null;
+            float[] updater = null;
+            long steps = 0;
+            for (Result r : ordered) {
+                if (params == null) {
+                    params = r.params();
+                    updater = r.updater();
+                } else {
+                    add(params, r.paramsView());
+                    add(updater, r.updaterView());
+                }
+                steps = Math.max(steps, r.steps());
             }
-            steps = Math.max(steps, r.steps());
+            scale(params, 1f / ordered.size());
+            scale(updater, 1f / ordered.size());
+            return new Mean(params, updater, steps);
         }
-        scale(params, 1f / ordered.size());
-        scale(updater, 1f / ordered.size());
-        Models.setFloats(driver.model().params(), params);
-        INDArray view = updaterState(driver.model());
-        if (view != null && updater.length > 0) {
-            Models.setFloats(view, updater);
+
+        /** Sets the network's parameters and updater state, and the iteration count Adam's bias correction reads. */
+        void applyTo(Network net, int iteration) {
+            Models.setFloats(net.model().params(), params);
+            INDArray view = updaterState(net.model());
+            if (view != null && updater.length > 0) {
+                Models.setFloats(view, updater);
+            }
+            setIteration(net, iteration);
         }
-        // the iteration count Adam's bias correction reads: as far as the longest worker got
-        if (driver.isGraph()) {
-            driver.graph().getConfiguration().setIterationCount(
-                    driver.graph().getConfiguration().getIterationCount() + (int) steps);
+
+        private static void add(float[] sum, java.nio.FloatBuffer x) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += x.get(i);
+            }
+        }
+
+        private static void scale(float[] x, float by) {
+            for (int i = 0; i < x.length; i++) {
+                x[i] *= by;
+            }
+        }
+    }
+
+    static void setIteration(Network net, int iteration) {
+        if (net.isGraph()) {
+            net.graph().getConfiguration().setIterationCount(iteration);
         } else {
-            driver.multiLayer().getLayerWiseConfigurations().setIterationCount(
-                    driver.multiLayer().getLayerWiseConfigurations().getIterationCount() + (int) steps);
+            net.multiLayer().getLayerWiseConfigurations().setIterationCount(iteration);
         }
     }
 
-    private static void add(float[] sum, float[] x) {
-        for (int i = 0; i < sum.length; i++) {
-            sum[i] += x[i];
-        }
-    }
-
-    private static void scale(float[] x, float by) {
-        for (int i = 0; i < x.length; i++) {
-            x[i] *= by;
-        }
+    static int iteration(Network net) {
+        return net.isGraph() ? net.graph().getConfiguration().getIterationCount()
+                : net.multiLayer().getLayerWiseConfigurations().getIterationCount();
     }
 
     static INDArray updaterState(Model model) {
@@ -205,26 +312,28 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     /** What a round starts from: the driver's parameters, updater state, counters and learning rate. */
     static final class State implements Serializable {
-        private final float[] params;
-        private final float[] updater;
+        // as float32 bytes: the task binary goes through Java serialization, which writes a float[] one element at a
+        // time (the DAG scheduler's thread spent ~10 ms a round on it) and a byte[] in one copy
+        private final byte[] params;
+        private final byte[] updater;
         private final int iteration;
         private final int epoch;
         private final double learningRate;
 
         State(float[] params, float[] updater, int iteration, int epoch, double learningRate) {
-            this.params = params;
-            this.updater = updater;
+            this.params = FloatBytes.of(params);
+            this.updater = FloatBytes.of(updater);
             this.iteration = iteration;
             this.epoch = epoch;
             this.learningRate = learningRate;
         }
 
         float[] params() {
-            return params;
+            return FloatBytes.floats(params);
         }
 
         float[] updater() {
-            return updater;
+            return FloatBytes.floats(updater);
         }
 
         int iteration() {
@@ -241,11 +350,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
         static State of(Network net, int epoch) {
             Model m = net.model();
-            int iteration = net.isGraph() ? net.graph().getConfiguration().getIterationCount()
-                    : net.multiLayer().getLayerWiseConfigurations().getIterationCount();
-            return new State(Models.floats(m.params()), Models.floats(updaterState(m)), iteration, epoch,
+            return new State(Models.floats(m.params()), Models.floats(updaterState(m)), ParameterAveragingTrainer.iteration(net), epoch,
                     ParameterAveragingTrainer.learningRate(net));
         }
+
     }
 
     /** The learning rate of the first layer with parameters (setLearningRate gives every layer the same). */
@@ -311,60 +419,149 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
 
         Result run(String trainer, byte[] conf, State state, Work work) throws Exception {
-            DataSetLoader loader = work.loader();
-            List<TrainingHook> hooks = work.hooks();
-            String key = trainer + "/" + worker;
-            WORKERS.keySet().removeIf(k -> !k.startsWith(trainer + "/")); // an executor serves one training at a time
-            Network net = WORKERS.computeIfAbsent(key, k -> Models.fromCompact(conf));
-            Model m = net.model();
-            Models.setFloats(m.params(), state.params());
-            INDArray view = updaterState(m);
-            if (view != null && state.updater().length > 0) {
-                Models.setFloats(view, state.updater());
-            }
-            boolean newRate = learningRate(net) != state.learningRate(); // setting it rebuilds the updater blocks
-            if (net.isGraph()) {
-                net.graph().getConfiguration().setIterationCount(state.iteration());
-                net.graph().getConfiguration().setEpochCount(state.epoch());
-                if (newRate) {
-                    net.graph().setLearningRate(state.learningRate());
-                }
-            } else {
-                net.multiLayer().getLayerWiseConfigurations().setIterationCount(state.iteration());
-                net.multiLayer().getLayerWiseConfigurations().setEpochCount(state.epoch());
-                if (newRate) {
-                    net.multiLayer().setLearningRate(state.learningRate());
-                }
-            }
+            Network net = workerNetwork(trainer, worker, conf);
+            start(net, state);
             long start = System.nanoTime();
             long steps = 0;
-            Minibatches batches = new Minibatches(loader, minibatches, work.prefetch());
-            try {
+            try (Minibatches batches = new Minibatches(work.loader(), minibatches, work.prefetch())) {
                 for (int i = 0; i < minibatches.size(); i++) {
-                    steps += fitOne(net, m, batches.next(), hooks);
+                    steps += fitOne(net, batches.next(), work.hooks());
                 }
-            } finally {
-                batches.close();
             }
-            return new Result(worker, Models.floats(m.params()), Models.floats(updaterState(m)), steps,
-                    System.nanoTime() - start);
+            return Result.of(worker, net, steps, System.nanoTime() - start);
+        }
+    }
+
+    /** The barrier stage's task function: one worker's whole epoch. */
+    static final class RunEpoch extends scala.runtime.AbstractFunction1<scala.collection.Iterator<WorkerEpoch>,
+            scala.collection.Iterator<Result>> implements Serializable {
+        private final String trainer;
+        private final Broadcast<byte[]> conf;
+        private final State state;
+        private final Broadcast<Work> work;
+        private final String exchange;
+
+        RunEpoch(String trainer, Broadcast<byte[]> conf, State state, Broadcast<Work> work, String exchange) {
+            this.trainer = trainer;
+            this.conf = conf;
+            this.state = state;
+            this.work = work;
+            this.exchange = exchange;
         }
 
-        /** One update: the hooks before, the fit, the hooks after; returns 1 (a step). */
-        private static int fitOne(Network net, Model m, DataSet ds, List<TrainingHook> hooks) {
-            for (TrainingHook h : hooks) {
-                h.preUpdate(ds, m);
-            }
-            if (net.isGraph()) {
-                net.graph().fit(ds);
-            } else {
-                net.multiLayer().fit(ds);
-            }
-            for (TrainingHook h : hooks) {
-                h.postUpdate(ds, m);
-            }
-            return 1;
+        @Override
+        public scala.collection.Iterator<Result> apply(scala.collection.Iterator<WorkerEpoch> workers) {
+            Result r = workers.next().run(trainer, conf.value(), state, work.value(), exchange);
+            return scala.collection.JavaConverters.asScalaIterator(List.of(r).iterator());
         }
+    }
+
+    /** One worker's minibatches for every round of an epoch (empty where it has none); runs on an executor. */
+    static final class WorkerEpoch implements Serializable {
+        private final int worker;
+        private final List<List<String>> rounds;
+
+        WorkerEpoch(int worker, List<List<String>> rounds) {
+            this.worker = worker;
+            this.rounds = new ArrayList<>(); // mutable lists: Kryo ships partitions, and cannot rebuild List.of
+            rounds.forEach(r -> this.rounds.add(new ArrayList<>(r)));
+        }
+
+        /**
+         * Fits each round, sends the state to the driver's exchange and continues from the mean it answers. A
+         * failure is sent too, which stops every worker at that round (none waits for ever), and comes back as
+         * this worker's result: thrown from a barrier task, Spark would abort the stage with a message only,
+         * losing the exception (a UserError's one-line message among them).
+         */
+        Result run(String trainer, byte[] conf, State state, Work work, String exchange) {
+            int round = 0;
+            try (RoundExchange.Connection driver = new RoundExchange.Connection(exchange, worker)) {
+                Network net;
+                try {
+                    net = workerNetwork(trainer, worker, conf);
+                    start(net, state);
+                } catch (RuntimeException e) {
+                    driver.send(round, RoundExchange.FAILED);
+                    return Result.failed(worker, e);
+                }
+                List<String> mine = rounds.stream().flatMap(List::stream).toList();
+                int iteration = state.iteration();
+                try (Minibatches batches = new Minibatches(work.loader(), mine, work.prefetch())) {
+                    for (; round < rounds.size(); round++) {
+                        List<String> minibatches = rounds.get(round);
+                        byte[] sent;
+                        Exception failure = null;
+                        try {
+                            long t0 = System.nanoTime();
+                            long steps = 0;
+                            for (int i = 0; i < minibatches.size(); i++) {
+                                steps += fitOne(net, batches.next(), work.hooks());
+                            }
+                            sent = minibatches.isEmpty() ? RoundExchange.NOTHING
+                                    : Result.of(worker, net, steps, System.nanoTime() - t0).bytes();
+                        } catch (Exception e) {
+                            failure = e;
+                            sent = RoundExchange.FAILED;
+                        }
+                        byte[] answer = driver.send(round, sent);
+                        if (failure != null) {
+                            return Result.failed(worker, failure);
+                        }
+                        if (java.util.Arrays.equals(answer, RoundExchange.FAILED)) {
+                            return Result.stopped(worker); // the failing worker reports why
+                        }
+                        Result mean = Result.fromBytes(answer);
+                        iteration += (int) mean.steps();
+                        mean.applyTo(net, iteration);
+                    }
+                }
+                return Result.stopped(worker);
+            } catch (java.io.IOException e) {
+                return Result.failed(worker, new IllegalStateException("parameter averaging: worker " + worker
+                        + " lost the driver's exchange at " + exchange.substring(0, exchange.indexOf('/'))
+                        + " in round " + round + ": " + e, e));
+            }
+        }
+    }
+
+    /** The network an executor keeps for this worker of this training between rounds (built on first use). */
+    private static Network workerNetwork(String trainer, int worker, byte[] conf) {
+        WORKERS.keySet().removeIf(k -> !k.startsWith(trainer + "/")); // an executor serves one training at a time
+        return WORKERS.computeIfAbsent(trainer + "/" + worker, k -> Models.fromCompact(conf));
+    }
+
+    /** Sets a worker's network to the round's starting state: parameters, updater state, counters, rate. */
+    private static void start(Network net, State state) {
+        new Mean(state.params(), state.updater(), 0).applyTo(net, state.iteration());
+        boolean newRate = learningRate(net) != state.learningRate(); // setting it rebuilds the updater blocks
+        if (net.isGraph()) {
+            net.graph().getConfiguration().setEpochCount(state.epoch());
+            if (newRate) {
+                net.graph().setLearningRate(state.learningRate());
+            }
+        } else {
+            net.multiLayer().getLayerWiseConfigurations().setEpochCount(state.epoch());
+            if (newRate) {
+                net.multiLayer().setLearningRate(state.learningRate());
+            }
+        }
+    }
+
+    /** One update: the hooks before, the fit, the hooks after; returns 1 (a step). */
+    private static int fitOne(Network net, DataSet ds, List<TrainingHook> hooks) {
+        Model m = net.model();
+        for (TrainingHook h : hooks) {
+            h.preUpdate(ds, m);
+        }
+        if (net.isGraph()) {
+            net.graph().fit(ds);
+        } else {
+            net.multiLayer().fit(ds);
+        }
+        for (TrainingHook h : hooks) {
+            h.postUpdate(ds, m);
+        }
+        return 1;
     }
 
     /**
@@ -421,55 +618,138 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     }
 
     /**
-     * A worker's parameters and updater state at the end of its round, as little-endian float32 bytes: task results
-     * go through Kryo, which writes a float[] one element at a time and a byte[] in one copy.
+     * A worker's parameters and updater state at the end of its round (or a round's mean), as one frame of
+     * little-endian float32 after a 32-byte header, each array copied in once and out once: task results go
+     * through Kryo, which writes a float[] one element at a time and a byte[] in one copy, and the barrier route
+     * sends the frame as it is. A worker that failed carries its exception instead, Java-serialized.
      */
     static final class Result implements Serializable {
-        private final int worker;
-        private final byte[] params;
-        private final byte[] updater;
-        private final long steps;
-        private final long nanos;
+        private static final int HEADER = 32; // 'R', worker, steps, nanos, parameter and updater counts; aligned
+        private final byte[] frame;
+        private final byte[] failure;
+
+        private Result(byte[] frame, byte[] failure) {
+            this.frame = frame;
+            this.failure = failure;
+        }
 
         Result(int worker, float[] params, float[] updater, long steps, long nanos) {
-            this.worker = worker;
-            this.params = bytes(params);
-            this.updater = bytes(updater);
-            this.steps = steps;
-            this.nanos = nanos;
+            this(frame(worker, steps, nanos, java.nio.FloatBuffer.wrap(params), java.nio.FloatBuffer.wrap(updater)),
+                    null);
+        }
+
+        static Result of(int worker, Network net, long steps, long nanos) {
+            Model m = net.model();
+            return new Result(frame(worker, steps, nanos, FloatBytes.view(m.params()),
+                    FloatBytes.view(updaterState(m))), null);
+        }
+
+        private static byte[] frame(int worker, long steps, long nanos, java.nio.FloatBuffer params,
+                                    java.nio.FloatBuffer updater) {
+            byte[] frame = new byte[HEADER + 4 * (params.remaining() + updater.remaining())];
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(frame).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.put((byte) 'R').putInt(worker).putLong(steps).putLong(nanos).putInt(params.remaining())
+                    .putInt(updater.remaining());
+            b.position(HEADER);
+            b.slice().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(params).put(updater);
+            return frame;
+        }
+
+        static Result failed(int worker, Exception e) {
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+                out.writeObject(e);
+            } catch (java.io.IOException notSerializable) {
+                return failed(worker, new IllegalStateException(e.toString()));
+            }
+            return new Result(frame(worker, 0, 0, java.nio.FloatBuffer.allocate(0), java.nio.FloatBuffer.allocate(0)),
+                    bytes.toByteArray());
+        }
+
+        /** A worker that stopped because another failed, or ended its barrier epoch: no state, no failure. */
+        static Result stopped(int worker) {
+            return new Result(frame(worker, 0, 0, java.nio.FloatBuffer.allocate(0), java.nio.FloatBuffer.allocate(0)),
+                    null);
+        }
+
+        /** Throws the worker's own exception on the driver, if it failed. */
+        void rethrowFailure() {
+            if (failure == null) {
+                return;
+            }
+            Object e;
+            try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(failure))) {
+                e = in.readObject();
+            } catch (java.io.IOException | ClassNotFoundException unreadable) {
+                throw new IllegalStateException("parameter averaging: worker " + worker() + " failed", unreadable);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException("parameter averaging: worker " + worker() + " failed: " + e, (Throwable) e);
+        }
+
+        /** As sent to and from the round exchange. */
+        byte[] bytes() {
+            return frame;
+        }
+
+        static Result fromBytes(byte[] frame) {
+            if (frame.length < HEADER || frame[0] != 'R') {
+                throw new IllegalStateException("parameter averaging: not a worker's state in the exchange");
+            }
+            return new Result(frame, null);
+        }
+
+        private java.nio.ByteBuffer header() {
+            return java.nio.ByteBuffer.wrap(frame).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        }
+
+        private java.nio.FloatBuffer floats(boolean updater) {
+            int params = header().getInt(21);
+            java.nio.FloatBuffer all = java.nio.ByteBuffer.wrap(frame, HEADER, frame.length - HEADER).slice()
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+            return updater ? all.position(params).slice() : all.limit(params).slice();
         }
 
         /** How long the worker took, from its first minibatch to reading its parameters back. */
         long nanos() {
-            return nanos;
+            return header().getLong(13);
         }
 
         int worker() {
-            return worker;
-        }
-
-        float[] params() {
-            return floats(params);
-        }
-
-        float[] updater() {
-            return floats(updater);
-        }
-
-        private static byte[] bytes(float[] values) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            b.asFloatBuffer().put(values);
-            return b.array();
-        }
-
-        private static float[] floats(byte[] bytes) {
-            float[] out = new float[bytes.length / 4];
-            java.nio.ByteBuffer.wrap(bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-            return out;
+            return header().getInt(1);
         }
 
         long steps() {
-            return steps;
+            return header().getLong(5);
+        }
+
+        float[] params() {
+            return FloatBytes.floats(floats(false));
+        }
+
+        float[] updater() {
+            return FloatBytes.floats(floats(true));
+        }
+
+        java.nio.FloatBuffer paramsView() {
+            return floats(false);
+        }
+
+        java.nio.FloatBuffer updaterView() {
+            return floats(true);
+        }
+
+        /** Sets a network's parameters and updater state from this frame (one copy each), and its iteration. */
+        void applyTo(Network net, int iteration) {
+            FloatBytes.copy(floats(false), net.model().params());
+            INDArray view = updaterState(net.model());
+            java.nio.FloatBuffer updater = floats(true);
+            if (view != null && updater.remaining() > 0) {
+                FloatBytes.copy(updater, view);
+            }
+            setIteration(net, iteration);
         }
     }
 

@@ -38,18 +38,23 @@ class TrainerFailureTest {
     void aLoaderErrorFailsTheEpochWithItsMessage() throws Exception {
         assertEquals(0, TrainSettings.from(ConfigLoader.load(List.of(), List.of())).prefetch(),
                 "the default loads on the task thread");
-        for (String prefetch : List.of("0", "2")) { // on the task thread, and ahead on a second thread
-            aLoaderErrorFailsTheEpoch(prefetch);
+        for (boolean barrier : new boolean[] {true, false}) { // one barrier stage per epoch, one job per round
+            for (String prefetch : List.of("0", "2")) { // on the task thread, and ahead on a second thread
+                aLoaderErrorFailsTheEpoch(prefetch, barrier);
+            }
         }
     }
 
-    private void aLoaderErrorFailsTheEpoch(String prefetch) throws Exception {
+    private void aLoaderErrorFailsTheEpoch(String prefetch, boolean barrier) throws Exception {
         TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=8",
                 "train.hidden-layers=1", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2",
                 "train.prefetch=" + prefetch)));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
-        DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
+        ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc,
                 ModelFactory.create(s, new TensorSpec(1, 4, 4, "unit", 3)), s);
+        if (!barrier) {
+            trainer.oneJobPerRound();
+        }
         List<String> refs = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             refs.add(i == 7 ? "bad" : "ok-" + i);
@@ -63,7 +68,10 @@ class TrainerFailureTest {
             messages.append(t.getMessage()).append('\n');
             t = t.getCause();
         }
-        assertTrue(messages.toString().contains("corrupt or truncated"), "prefetch " + prefetch + ": " + messages);
+        assertTrue(messages.toString().contains("corrupt or truncated"), "prefetch " + prefetch + ", barrier " + barrier
+                + ": " + messages);
+        assertEquals(barrier ? "one barrier stage" : "one job per round: one job per round was asked for",
+                trainer.lastRoute());
     }
 
     /**
@@ -104,17 +112,27 @@ class TrainerFailureTest {
     /** Finite but huge inputs (3e38) overflow the loss: the first such step stops the epoch, naming it. */
     @Test
     void aNonFiniteLossStopsTrainingAtTheStep() throws Exception {
+        aNonFiniteLossStopsTrainingAtTheStep(true);
+        aNonFiniteLossStopsTrainingAtTheStep(false);
+    }
+
+    private void aNonFiniteLossStopsTrainingAtTheStep(boolean barrier) throws Exception {
         TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=8",
                 "train.hidden-layers=1", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2")));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
-        DistributedTrainer trainer = new ParameterAveragingTrainer(jsc,
+        ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc,
                 ModelFactory.create(s, new TensorSpec(1, 4, 4, "unit", 3)), s);
+        if (!barrier) {
+            trainer.oneJobPerRound();
+        }
         DataSetLoader huge = source -> new DataSet(Nd4j.rand(DataType.FLOAT, 8, 16).muli(3e38f),
                 Nd4j.eye(8).getColumns(0, 1, 2).dup());
         List<String> refs = List.of("a", "b", "c", "d");
         Exception e = dev.dlpipe.ExpectedErrors.quietly("training diverges on inputs of 3e38",
                 () -> assertTimeoutPreemptively(Duration.ofSeconds(60), () -> assertThrows(Exception.class,
                         () -> trainer.fitEpoch(jsc.parallelize(refs, 2), huge, 3))));
+        assertEquals(barrier ? "one barrier stage" : "one job per round: one job per round was asked for",
+                trainer.lastRoute());
         dev.dlpipe.UserError user = dev.dlpipe.cli.Main.userError(e);
         assertNotNull(user, "a user error the CLI prints in one line: " + e);
         assertTrue(user.getMessage().startsWith("training diverged: the loss became ") && user.getMessage()

@@ -1,0 +1,79 @@
+package dev.dlpipe.train;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.dlpipe.TestSpark;
+import dev.dlpipe.config.ConfigLoader;
+import dev.dlpipe.model.Models;
+import dev.dlpipe.model.Network;
+import dev.dlpipe.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.core.loader.DataSetLoader;
+import org.deeplearning4j.nn.api.Model;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The two routes of parameter averaging, one barrier stage per epoch (workers exchange states and each averages)
+ * and one Spark job per round (the driver averages), give the same bits: parameters, Adam's state and the
+ * iteration count, with an uneven last round where a worker has nothing to fit.
+ */
+class AveragingRoutesTest {
+
+    /** Minibatches of 8 rows whose values are a function of the path: the same data on every route. */
+    static final class SeededLoader implements DataSetLoader {
+        @Override
+        public DataSet load(org.nd4j.common.loader.Source source) {
+            Random r = new Random(source.getPath().hashCode());
+            float[] x = new float[8 * 16];
+            float[] y = new float[8 * 3];
+            for (int i = 0; i < 8; i++) {
+                for (int j = 0; j < 16; j++) {
+                    x[i * 16 + j] = (float) r.nextGaussian();
+                }
+                y[i * 3 + r.nextInt(3)] = 1f;
+            }
+            return new DataSet(Nd4j.create(x, new long[] {8, 16}), Nd4j.create(y, new long[] {8, 3}));
+        }
+    }
+
+    @Test
+    void oneBarrierStageEqualsOneJobPerRoundBitForBit() {
+        TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=12",
+                "train.hidden-layers=2", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2")));
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        TensorSpec spec = new TensorSpec(1, 4, 4, "unit", 3);
+        List<String> refs = new ArrayList<>();
+        for (int i = 0; i < 11; i++) { // rounds of 4 minibatches: the third has 3, worker 1 fits one
+            refs.add("mb-" + i);
+        }
+        List<Network> trained = new ArrayList<>();
+        for (boolean barrier : new boolean[] {true, false}) {
+            Model net = ModelFactory.create(s, spec);
+            ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, net, s);
+            if (!barrier) {
+                trainer.oneJobPerRound();
+            }
+            for (int epoch = 1; epoch <= 2; epoch++) {
+                trainer.fitEpoch(jsc.parallelize(refs, 2), new SeededLoader(), epoch);
+            }
+            assertEquals(barrier ? "one barrier stage" : "one job per round: one job per round was asked for",
+                    trainer.lastRoute());
+            trained.add(new Network(trainer.network()));
+        }
+        Network barrier = trained.get(0);
+        Network rounds = trained.get(1);
+        float[] before = Models.floats(ModelFactory.create(s, spec).params());
+        float[] after = Models.floats(barrier.model().params());
+        assertFalse(java.util.Arrays.equals(before, after), "training changed the parameters");
+        assertArrayEquals(Models.floats(rounds.model().params()), after, "parameters");
+        assertArrayEquals(Models.floats(ParameterAveragingTrainer.updaterState(rounds.model())),
+                Models.floats(ParameterAveragingTrainer.updaterState(barrier.model())), "Adam's state");
+        assertEquals(12, ParameterAveragingTrainer.iteration(barrier), "3 rounds of up to 2 steps, 2 epochs");
+        assertEquals(ParameterAveragingTrainer.iteration(rounds), ParameterAveragingTrainer.iteration(barrier));
+    }
+}
