@@ -94,13 +94,15 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             String why = oneStageRefusal(settings.workers());
             lastRoute = why == null ? "one barrier stage" : "one job per round: " + why;
             long t0 = System.nanoTime();
-            long fitted = why == null ? inOneStage(driver, plan, conf, work, start)
-                    : roundByRound(driver, plan, conf, work, epoch);
+            long fitted = why == null ? inOneStage(driver, plan, conf, work, start) : -1;
+            if (fitted < 0) {
+                fitted = roundByRound(driver, plan, conf, work, epoch);
+            }
             // where an epoch's time goes: the slowest worker's fitting against everything else a round costs
             // (no epoch number: compress and distillation pass offset epochs that only seed the order)
-            LOG.info("parameter averaging: {} rounds {}, {} ms each, of which the slowest worker fitted {} ms",
-                    plan.size(), why == null ? "in one barrier stage" : "as one job each (" + why + ")",
-                    (System.nanoTime() - t0) / plan.size() / 1_000_000, fitted / plan.size() / 1_000_000);
+            LOG.info("parameter averaging: {} rounds ({}), {} ms each, of which the slowest worker fitted {} ms",
+                    plan.size(), lastRoute, (System.nanoTime() - t0) / plan.size() / 1_000_000,
+                    fitted / plan.size() / 1_000_000);
         } finally {
             conf.destroy();
             work.destroy();
@@ -123,7 +125,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     /**
      * Why this epoch cannot run as one barrier stage, or null when it can. A barrier stage needs a task slot for
-     * every worker at once and no dynamic allocation; the rounds' exchange with the driver is plain HTTP.
+     * every worker at once and no dynamic allocation; the rounds' exchange with the driver is plain TCP.
      */
     private String oneStageRefusal(int workers) {
         if (roundJobsOnly) {
@@ -136,9 +138,11 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         if (slots < workers) {
             return workers + " workers, " + slots + " task slots now";
         }
-        if (jsc.getConf().getBoolean("spark.authenticate", false)
-                || jsc.getConf().getBoolean("spark.network.crypto.enabled", false)) {
-            return "spark.authenticate or network encryption is on, and the driver's exchange is plain HTTP";
+        // with spark.authenticate the exchange is authenticated too: its random token reaches the workers inside
+        // the task, over Spark's authenticated channel. It is not encrypted, so encryption keeps the per-round jobs
+        if (jsc.getConf().getBoolean("spark.network.crypto.enabled", false)
+                || jsc.getConf().getBoolean("spark.ssl.enabled", false)) {
+            return "Spark's network encryption is on, and the driver's exchange is not encrypted";
         }
         return null;
     }
@@ -158,7 +162,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
      * The epoch as one barrier stage (every worker's task runs at once): after each round the workers send their
      * states to the driver's {@link RoundExchange} and continue from the mean it sends back. Per round this saves
      * Spark's job, task launch and task binary (~40 ms of an ~80 ms round on local[2]; more between JVMs).
-     * Returns the sum over rounds of the slowest worker's fitting time.
+     * Returns the sum over rounds of the slowest worker's fitting time, or -1 when Spark failed the stage (the
+     * driver's network is then untouched).
      */
     private long inOneStage(Network driver, List<List<List<String>>> plan, Broadcast<byte[]> conf,
                             Broadcast<Work> work, State start) {
@@ -170,9 +175,21 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         String advertised = jsc.getConf().get("spark.driver.host", "127.0.0.1");
         try (RoundExchange exchange = new RoundExchange(jsc.getConf().get("spark.driver.bindAddress", advertised),
                 advertised, workers.size())) {
-            Object done = jsc.parallelize(workers, workers.size()).rdd().barrier()
-                    .mapPartitions(new RunEpoch(id, conf, start, work, exchange.address()), false,
-                            scala.reflect.ClassTag$.MODULE$.apply(Result.class)).collect();
+            Object done;
+            try {
+                done = jsc.parallelize(workers, workers.size()).rdd().barrier()
+                        .mapPartitions(new RunEpoch(id, conf, start, work, exchange.address()), false,
+                                scala.reflect.ClassTag$.MODULE$.apply(Result.class)).collect();
+            } catch (Exception sparkAborted) { // SparkException, checked but thrown from Scala
+                // a worker's own failure comes back as its result (below); this is Spark's: a lost executor fails a
+                // barrier stage for good. The driver still holds the epoch's start: run it again, one job per
+                // round, where Spark retries a lost task on its own
+                LOG.warn("parameter averaging: the epoch's barrier stage failed ({}); running the epoch again from"
+                        + " its start, one job per round", sparkAborted.getMessage() == null ? sparkAborted
+                        : sparkAborted.getMessage().lines().findFirst().orElse(""));
+                lastRoute = "one job per round: the barrier stage failed";
+                return -1;
+            }
             for (Object o : (Object[]) done) {
                 ((Result) o).rethrowFailure();
             }
@@ -419,7 +436,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
 
         Result run(String trainer, byte[] conf, State state, Work work) throws Exception {
-            Network net = workerNetwork(trainer, worker, conf);
+            Network net = workerNetwork(trainer, "round/" + worker, conf);
             start(net, state);
             long start = System.nanoTime();
             long steps = 0;
@@ -478,7 +495,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             try (RoundExchange.Connection driver = new RoundExchange.Connection(exchange, worker)) {
                 Network net;
                 try {
-                    net = workerNetwork(trainer, worker, conf);
+                    net = workerNetwork(trainer, "epoch/" + worker, conf);
                     start(net, state);
                 } catch (RuntimeException e) {
                     driver.send(round, RoundExchange.FAILED);
@@ -524,9 +541,10 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
     }
 
-    /** The network an executor keeps for this worker of this training between rounds (built on first use). */
-    private static Network workerNetwork(String trainer, int worker, byte[] conf) {
+    /** The network an executor keeps for this worker of this training and route between rounds (built on first use). */
+    private static Network workerNetwork(String trainer, String worker, byte[] conf) {
         WORKERS.keySet().removeIf(k -> !k.startsWith(trainer + "/")); // an executor serves one training at a time
+        // one per route: after a failed barrier stage its killed task may still be fitting while the epoch reruns
         return WORKERS.computeIfAbsent(trainer + "/" + worker, k -> Models.fromCompact(conf));
     }
 

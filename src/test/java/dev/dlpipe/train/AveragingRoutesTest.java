@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class AveragingRoutesTest {
 
     /** Minibatches of 8 rows whose values are a function of the path: the same data on every route. */
-    static final class SeededLoader implements DataSetLoader {
+    static class SeededLoader implements DataSetLoader {
         @Override
         public DataSet load(org.nd4j.common.loader.Source source) {
             Random r = new Random(source.getPath().hashCode());
@@ -41,16 +41,67 @@ class AveragingRoutesTest {
         }
     }
 
+    /**
+     * Fails once, on one minibatch, with an Error: thrown past the worker's own handling, as a lost executor fails a
+     * barrier stage from outside it.
+     */
+    static final class FailsOnceLoader extends SeededLoader {
+        static final java.util.concurrent.atomic.AtomicBoolean FAILED = new java.util.concurrent.atomic.AtomicBoolean();
+
+        @Override
+        public DataSet load(org.nd4j.common.loader.Source source) {
+            if (source.getPath().equals("mb-6") && FAILED.compareAndSet(false, true)) {
+                throw new AssertionError("simulated: the executor running this worker is lost");
+            }
+            return super.load(source);
+        }
+    }
+
     @Test
-    void oneBarrierStageEqualsOneJobPerRoundBitForBit() {
-        TrainSettings s = TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=12",
-                "train.hidden-layers=2", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2")));
+    void aBarrierStageSparkFailsRunsTheEpochAgainOneJobPerRoundToTheSameBits() throws Exception {
+        TrainSettings s = settings();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
-        TensorSpec spec = new TensorSpec(1, 4, 4, "unit", 3);
+        List<String> refs = refs();
+        List<float[]> params = new ArrayList<>();
+        for (boolean failing : new boolean[] {false, true}) {
+            ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, ModelFactory.create(s, SPEC), s);
+            FailsOnceLoader.FAILED.set(!failing);
+            DataSetLoader loader = failing ? new FailsOnceLoader() : new SeededLoader();
+            dev.dlpipe.ExpectedErrors.quietly("a barrier task fails once with a simulated lost executor", () -> {
+                trainer.fitEpoch(jsc.parallelize(refs, 2), loader, 1);
+                return null;
+            });
+            assertEquals(failing ? "one job per round: the barrier stage failed" : "one barrier stage",
+                    trainer.lastRoute());
+            assertTrue(FailsOnceLoader.FAILED.get());
+            trainer.fitEpoch(jsc.parallelize(refs, 2), loader, 2);
+            assertEquals("one barrier stage", trainer.lastRoute(), "the next epoch tries the barrier stage again");
+            params.add(Models.floats(trainer.network().params()));
+        }
+        assertArrayEquals(params.get(0), params.get(1), "the rerun epoch starts where the failed one did");
+    }
+
+    private static final TensorSpec SPEC = new TensorSpec(1, 4, 4, "unit", 3);
+
+    private static TrainSettings settings() {
+        return TrainSettings.from(ConfigLoader.load(List.of(), List.of("train.hidden-units=12",
+                "train.hidden-layers=2", "train.batch-size=8", "train.workers=2", "train.averaging-frequency=2")));
+    }
+
+    private static List<String> refs() {
         List<String> refs = new ArrayList<>();
         for (int i = 0; i < 11; i++) { // rounds of 4 minibatches: the third has 3, worker 1 fits one
             refs.add("mb-" + i);
         }
+        return refs;
+    }
+
+    @Test
+    void oneBarrierStageEqualsOneJobPerRoundBitForBit() {
+        TrainSettings s = settings();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        TensorSpec spec = SPEC;
+        List<String> refs = refs();
         List<Network> trained = new ArrayList<>();
         for (boolean barrier : new boolean[] {true, false}) {
             Model net = ModelFactory.create(s, spec);
