@@ -189,13 +189,17 @@ public final class BenchCommand {
         @Option(names = "--max-delay-ms", defaultValue = "2", description = "batching on: wait for more (default ${DEFAULT-VALUE})")
         int delay;
 
+        @Option(names = "--load", defaultValue = "java", description = "load generator: java (the JDK's HttpClient in this"
+                + " JVM) or wrk (Debian's wrk in its own process) (default ${DEFAULT-VALUE})")
+        String load;
+
         @Mixin
         ConfigOptions configOptions;
 
         @Override
         public Integer call() throws Exception {
             Map<String, Object> result = dev.dlpipe.bench.ServeBenchmark.run(configOptions.load(List.of()), export, pack,
-                    seconds, concurrency, maxBatch, delay);
+                    seconds, concurrency, maxBatch, delay, load);
             System.out.println(Json.write(result));
             return 0;
         }

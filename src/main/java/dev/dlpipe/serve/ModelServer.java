@@ -121,7 +121,13 @@ public final class ModelServer implements AutoCloseable {
         int code;
         try {
             code = predictOrRefuse(e);
-        } catch (RuntimeException | IOException ex) {
+        } catch (IOException gone) {
+            // the connection broke while reading the body or writing the answer: the client closed it (a load
+            // generator stopping, a timeout on its side). Nothing can be answered; counted as 499 (nginx's
+            // "client closed request"), not logged as a server error
+            LOG.debug("client went away: {}", gone.toString());
+            code = 499;
+        } catch (RuntimeException ex) {
             LOG.error("predict failed: {}", ex.toString());
             code = 500;
             answer(e, 500, error(null, "internal error: " + ex.getMessage()));

@@ -25,14 +25,16 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Synchronous parameter averaging in rounds: in each round every worker (one Spark task) starts from the driver's
  * parameters and updater state, fits its next {@code averagingFrequency} minibatches of the epoch's order, and
- * returns what it ended with; the driver averages parameters and updater state (DL4J's semantics for
- * averaging, with Adam's moments averaged too) and starts the next round.
+ * all continue from the mean of what they ended with (DL4J's semantics for averaging, with Adam's moments averaged
+ * too). Two routes, with the same bits: an epoch as one barrier stage whose workers exchange their states through
+ * the driver's {@link RoundExchange} after each round, or, where that cannot run or Spark fails it, one Spark job
+ * per round with the driver averaging the results.
  *
  * <p>Why not DL4J's ParameterAveragingTrainingMaster, which this replaced: per round it repartitioned the data with
  * a shuffle, ran Spark's closure cleaner over several jobs, and rebuilt the network from its configuration on
  * every worker; on the quickstart that cost ~120 ms a round against ~25 ms of fitting, so two workers trained at
- * 0.2-0.4x the speed of one JVM (docs/benchmarks.md). Here a round is one small job: the configuration ships once
- * per epoch, each executor keeps its worker networks between rounds, and parameters travel as float arrays.
+ * 0.2-0.4x the speed of one JVM (docs/benchmarks.md). Here the configuration ships once per epoch, each executor
+ * keeps its worker networks between rounds, and states travel as float32 frames copied once each way.
  *
  * <p>Deterministic: minibatch j of the epoch's order goes to round j / (workers * frequency), worker
  * (j / frequency) % workers, and the average is summed in worker order, so a run and its resumption from a
@@ -42,7 +44,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ParameterAveragingTrainer.class);
 
-    /** Worker networks kept by executor JVMs between rounds: (trainer id, worker) -> network. */
+    /** Worker networks kept by executor JVMs between rounds: (trainer id, route/worker) -> network. */
     private static final Map<String, Network> WORKERS = new ConcurrentHashMap<>();
 
     private final TrainSettings settings;
