@@ -195,13 +195,11 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             for (Object o : (Object[]) done) {
                 ((Result) o).rethrowFailure();
             }
-            List<Mean> means = exchange.means();
-            if (means.size() != plan.size()) {
-                throw new IllegalStateException("parameter averaging: " + means.size() + " of " + plan.size()
+            if (exchange.averaged() != plan.size()) {
+                throw new IllegalStateException("parameter averaging: " + exchange.averaged() + " of " + plan.size()
                         + " rounds were averaged");
             }
-            long steps = means.stream().mapToLong(Mean::steps).sum();
-            means.get(means.size() - 1).applyTo(driver, iteration(driver) + (int) steps);
+            exchange.last().applyTo(driver, iteration(driver) + (int) exchange.steps());
             return exchange.fittedNanos();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("parameter averaging: cannot open the driver's exchange: " + e, e);
@@ -369,10 +367,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
         static State of(Network net, int epoch) {
             Model m = net.model();
-            return new State(Models.floats(m.params()), Models.floats(updaterState(m)), ParameterAveragingTrainer.iteration(net), epoch,
-                    ParameterAveragingTrainer.learningRate(net));
+            return new State(Models.floats(m.params()), Models.floats(updaterState(m)),
+                    ParameterAveragingTrainer.iteration(net), epoch, ParameterAveragingTrainer.learningRate(net));
         }
-
     }
 
     /** The learning rate of the first layer with parameters (setLearningRate gives every layer the same). */

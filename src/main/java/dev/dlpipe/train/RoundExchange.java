@@ -37,8 +37,10 @@ final class RoundExchange implements AutoCloseable {
     private final ServerSocket server;
     private final ExecutorService threads;
     private final String address;
-    private final Map<Integer, Round> rounds = new HashMap<>();
-    private final List<ParameterAveragingTrainer.Mean> means = new ArrayList<>();
+    private final Map<Integer, Round> rounds = new HashMap<>(); // until every worker has its answer
+    private ParameterAveragingTrainer.Mean last;
+    private int averaged;
+    private long steps;
     private long fittedNanos;
     private boolean closed;
 
@@ -46,6 +48,7 @@ final class RoundExchange implements AutoCloseable {
     private static final class Round {
         final byte[][] sent;
         int arrived;
+        int answered;
         byte[] answer;
 
         Round(int workers) {
@@ -73,9 +76,19 @@ final class RoundExchange implements AutoCloseable {
         return address;
     }
 
-    /** The rounds' means in order, each applied by every worker. */
-    synchronized List<ParameterAveragingTrainer.Mean> means() {
-        return List.copyOf(means);
+    /** The last round's mean (null before the first): what every worker ended the epoch with. */
+    synchronized ParameterAveragingTrainer.Mean last() {
+        return last;
+    }
+
+    /** How many rounds were averaged. */
+    synchronized int averaged() {
+        return averaged;
+    }
+
+    /** The rounds' steps (each as far as its longest worker got), summed: the epoch's advance of the iteration. */
+    synchronized long steps() {
+        return steps;
     }
 
     /** The slowest worker's fitting time, summed over rounds. */
@@ -132,7 +145,13 @@ final class RoundExchange implements AutoCloseable {
         while (r.answer == null && !closed) {
             wait();
         }
-        return r.answer == null ? FAILED : r.answer;
+        if (r.answer == null) {
+            return FAILED;
+        }
+        if (++r.answered == workers) {
+            rounds.remove(round); // every worker has it: hold no round's states longer than it lasts
+        }
+        return r.answer;
     }
 
     /** All workers of a round have sent: the mean, or FAILED if one failed. */
@@ -147,7 +166,9 @@ final class RoundExchange implements AutoCloseable {
             }
         }
         ParameterAveragingTrainer.Mean mean = ParameterAveragingTrainer.Mean.of(results);
-        means.add(mean);
+        last = mean;
+        averaged++;
+        steps += mean.steps();
         fittedNanos += results.stream().mapToLong(ParameterAveragingTrainer.Result::nanos).max().orElse(0);
         return new ParameterAveragingTrainer.Result(-1, mean.params(), mean.updater(), mean.steps(), 0).bytes();
     }
