@@ -53,6 +53,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     private final String id = UUID.randomUUID().toString();
     private Model network;
     private boolean roundJobsOnly;
+    private boolean unreachableForTests;
+    private String unreachable; // why the exchange is not tried again, once executors could not reach it
     private String lastRoute;
 
     /** {@code network}: a MultiLayerNetwork or a ComputationGraph. */
@@ -133,6 +135,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         if (roundJobsOnly) {
             return "one job per round was asked for";
         }
+        if (unreachable != null) {
+            return unreachable;
+        }
         if (jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false)) {
             return "spark.dynamicAllocation.enabled is true, and Spark runs barrier stages only without it";
         }
@@ -152,6 +157,12 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     /** How the last epoch ran, and why when not in one barrier stage. */
     String lastRoute() {
         return lastRoute;
+    }
+
+    /** Tests: workers are sent to an address where no exchange listens, as behind a firewall. */
+    ParameterAveragingTrainer withUnreachableExchange() {
+        unreachableForTests = true;
+        return this;
     }
 
     /** Tests: every epoch as one Spark job per round (the route without a barrier stage). */
@@ -180,16 +191,23 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             Object done;
             try {
                 done = jsc.parallelize(workers, workers.size()).rdd().barrier()
-                        .mapPartitions(new RunEpoch(id, conf, start, work, exchange.address()), false,
+                        .mapPartitions(new RunEpoch(id, conf, start, work,
+                                unreachableForTests ? "127.0.0.1:1/none" : exchange.address()), false,
                                 scala.reflect.ClassTag$.MODULE$.apply(Result.class)).collect();
             } catch (Exception sparkAborted) { // SparkException, checked but thrown from Scala
                 // a worker's own failure comes back as its result (below); this is Spark's: a lost executor fails a
                 // barrier stage for good. The driver still holds the epoch's start: run it again, one job per
                 // round, where Spark retries a lost task on its own
+                String why = String.valueOf(sparkAborted.getMessage());
                 LOG.warn("parameter averaging: the epoch's barrier stage failed ({}); running the epoch again from"
-                        + " its start, one job per round", sparkAborted.getMessage() == null ? sparkAborted
-                        : sparkAborted.getMessage().lines().findFirst().orElse(""));
+                        + " its start, one job per round", why.lines().findFirst().orElse(""));
                 lastRoute = "one job per round: the barrier stage failed";
+                if (why.contains(RoundExchange.UNREACHABLE)) {
+                    // a firewall or a network policy between executors and the driver: every epoch would fail so
+                    unreachable = "in an earlier epoch the " + RoundExchange.UNREACHABLE;
+                    LOG.warn("parameter averaging: executors cannot reach the driver's exchange; the rest of this"
+                            + " training runs one job per round");
+                }
                 return -1;
             }
             for (Object o : (Object[]) done) {
@@ -491,7 +509,17 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
          */
         Result run(String trainer, byte[] conf, State state, Work work, String exchange) {
             int round = 0;
-            try (RoundExchange.Connection driver = new RoundExchange.Connection(exchange, worker)) {
+            RoundExchange.Connection connection;
+            try {
+                connection = new RoundExchange.Connection(exchange, worker);
+            } catch (java.io.IOException e) {
+                // thrown, not returned: the other workers wait for this one at the exchange, and only Spark's abort
+                // of the stage (the driver then closes the exchange) releases them; the driver reruns the epoch
+                // one job per round and keeps to that
+                throw new java.io.UncheckedIOException(RoundExchange.UNREACHABLE + " at "
+                        + exchange.substring(0, exchange.indexOf('/')) + " (" + e + ")", e);
+            }
+            try (RoundExchange.Connection driver = connection) {
                 Network net;
                 try {
                     net = workerNetwork(trainer, "epoch/" + worker, conf);

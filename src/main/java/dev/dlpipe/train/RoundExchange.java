@@ -31,6 +31,7 @@ final class RoundExchange implements AutoCloseable {
 
     static final byte[] NOTHING = new byte[0]; // a worker without minibatches in this round
     static final byte[] FAILED = {'!'};
+    static final String UNREACHABLE = "workers could not reach the driver's parameter-averaging exchange";
 
     private final int workers;
     private final String token = UUID.randomUUID().toString();
@@ -186,7 +187,7 @@ final class RoundExchange implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.setReceiveBufferSize(4 << 20);
             socket.connect(new InetSocketAddress(hostPort.substring(0, colon),
-                    Integer.parseInt(hostPort.substring(colon + 1))), 60_000);
+                    Integer.parseInt(hostPort.substring(colon + 1))), 20_000);
             in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
             out = new DataOutputStream(socket.getOutputStream());
             out.writeUTF(address.substring(address.indexOf('/') + 1));

@@ -81,6 +81,31 @@ class AveragingRoutesTest {
         assertArrayEquals(params.get(0), params.get(1), "the rerun epoch starts where the failed one did");
     }
 
+    @Test
+    void workersThatCannotReachTheExchangeFallBackToOneJobPerRoundForTheRestOfTraining() throws Exception {
+        TrainSettings s = settings();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        List<String> refs = refs();
+        List<float[]> params = new ArrayList<>();
+        for (boolean reachable : new boolean[] {true, false}) {
+            ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, ModelFactory.create(s, SPEC), s);
+            if (!reachable) {
+                trainer.withUnreachableExchange();
+            }
+            dev.dlpipe.ExpectedErrors.quietly("barrier tasks cannot reach the driver's exchange", () -> {
+                trainer.fitEpoch(jsc.parallelize(refs, 2), new SeededLoader(), 1);
+                return null;
+            });
+            assertEquals(reachable ? "one barrier stage" : "one job per round: the barrier stage failed",
+                    trainer.lastRoute());
+            trainer.fitEpoch(jsc.parallelize(refs, 2), new SeededLoader(), 2);
+            assertEquals(reachable ? "one barrier stage" : "one job per round: in an earlier epoch the "
+                    + RoundExchange.UNREACHABLE, trainer.lastRoute(), "not tried again");
+            params.add(Models.floats(trainer.network().params()));
+        }
+        assertArrayEquals(params.get(0), params.get(1));
+    }
+
     private static final TensorSpec SPEC = new TensorSpec(1, 4, 4, "unit", 3);
 
     private static TrainSettings settings() {
