@@ -1,22 +1,12 @@
 package dev.dlpipe.train;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 /**
- * float[] as little-endian float32 bytes and back, each one bulk copy. What a training round ships (its starting
- * state in the task, the workers' results) travels as bytes: both of Spark's serializers write a byte[] in one
- * copy and a float[] one element at a time.
+ * An ND4J array's float32 values as a buffer and back, each one bulk copy where the array is contiguous: how a
+ * training round's states get into and out of their byte frames ({@link ParameterAveragingTrainer.Result}).
  */
 final class FloatBytes {
 
     private FloatBytes() {
-    }
-
-    static byte[] of(float[] values) {
-        ByteBuffer b = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        b.asFloatBuffer().put(values);
-        return b.array();
     }
 
     static float[] floats(java.nio.FloatBuffer view) {
@@ -44,11 +34,5 @@ final class FloatBytes {
         } else {
             dev.dlpipe.model.Models.setFloats(target, floats(values));
         }
-    }
-
-    static float[] floats(byte[] bytes) {
-        float[] out = new float[bytes.length / 4];
-        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
-        return out;
     }
 }

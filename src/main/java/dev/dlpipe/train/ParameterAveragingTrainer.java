@@ -347,28 +347,24 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     /** What a round starts from: the driver's parameters, updater state, counters and learning rate. */
     static final class State implements Serializable {
-        // as float32 bytes: the task binary goes through Java serialization, which writes a float[] one element at a
-        // time (the DAG scheduler's thread spent ~10 ms a round on it) and a byte[] in one copy
-        private final byte[] params;
-        private final byte[] updater;
+        // as a Result frame, copied out of the network and into the workers' once each: the task binary goes
+        // through Java serialization, which writes a float[] one element at a time (the DAG scheduler's thread spent
+        // ~10 ms a round on it) and a byte[] in one copy
+        private final Result snapshot;
         private final int iteration;
         private final int epoch;
         private final double learningRate;
 
-        State(float[] params, float[] updater, int iteration, int epoch, double learningRate) {
-            this.params = FloatBytes.of(params);
-            this.updater = FloatBytes.of(updater);
+        private State(Result snapshot, int iteration, int epoch, double learningRate) {
+            this.snapshot = snapshot;
             this.iteration = iteration;
             this.epoch = epoch;
             this.learningRate = learningRate;
         }
 
-        float[] params() {
-            return FloatBytes.floats(params);
-        }
-
-        float[] updater() {
-            return FloatBytes.floats(updater);
+        /** Sets the network's parameters, updater state and iteration count to this state's. */
+        void applyTo(Network net) {
+            snapshot.applyTo(net, iteration);
         }
 
         int iteration() {
@@ -384,9 +380,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
 
         static State of(Network net, int epoch) {
-            Model m = net.model();
-            return new State(Models.floats(m.params()), Models.floats(updaterState(m)),
-                    ParameterAveragingTrainer.iteration(net), epoch, ParameterAveragingTrainer.learningRate(net));
+            return new State(Result.of(-1, net, 0, 0), ParameterAveragingTrainer.iteration(net), epoch,
+                    ParameterAveragingTrainer.learningRate(net));
         }
     }
 
@@ -577,7 +572,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     /** Sets a worker's network to the round's starting state: parameters, updater state, counters, rate. */
     private static void start(Network net, State state) {
-        new Mean(state.params(), state.updater(), 0).applyTo(net, state.iteration());
+        state.applyTo(net);
         boolean newRate = learningRate(net) != state.learningRate(); // setting it rebuilds the updater blocks
         if (net.isGraph()) {
             net.graph().getConfiguration().setEpochCount(state.epoch());
