@@ -58,6 +58,34 @@ class OnePassAdamTest {
         assertEquals(0.001f, state.getFloat(10), 1e-6, "v of the first element: (1 - beta2) * g^2");
     }
 
+    /** An array of several chunks and a ragged end: the chunked loop gives exactly the bits of one loop over all. */
+    @Test
+    void chunksGiveTheBitsOfOneLoopOverTheWholeArray() {
+        int n = 3 * OnePassAdam.Updater.CHUNK + 5;
+        INDArray state = Nd4j.zeros(DataType.FLOAT, 1, 2L * n);
+        GradientUpdater<?> a = new OnePassAdam(0.01, 0.9, 0.999, 1e-8).instantiate(state, true);
+        float[] m = new float[n];
+        float[] v = new float[n];
+        Nd4j.getRandom().setSeed(11);
+        for (int step = 0; step < 3; step++) {
+            INDArray g = Nd4j.randn(DataType.FLOAT, 1, n);
+            float[] expected = g.toFloatVector();
+            double stepSize = 0.01 * Math.sqrt(1 - Math.pow(0.999, step + 1)) / (1 - Math.pow(0.9, step + 1));
+            OnePassAdam.Updater.step(expected, m, v, n, 0.9f, 0.999f, (float) stepSize, 1e-8f);
+            a.applyUpdater(g, step, 0);
+            float[] actual = g.toFloatVector();
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(expected[i]), Float.floatToIntBits(actual[i]),
+                        "update of element " + i + " at step " + step);
+            }
+        }
+        float[] flat = state.toFloatVector();
+        for (int i = 0; i < n; i++) {
+            assertEquals(Float.floatToIntBits(m[i]), Float.floatToIntBits(flat[i]), "m of element " + i);
+            assertEquals(Float.floatToIntBits(v[i]), Float.floatToIntBits(flat[n + i]), "v of element " + i);
+        }
+    }
+
     @Test
     void survivesTheConfigurationJsonAndTrains() {
         MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(1)
