@@ -38,7 +38,7 @@ final class StandaloneCluster implements AutoCloseable {
         return c;
     }
 
-    SparkSession session(Config config) throws IOException {
+    SparkSession session(Config config, String executorJvmFlags) throws IOException {
         Properties auth = new Properties();
         try (FileInputStream in = new FileInputStream(dir.resolve("auth.properties").toFile())) {
             auth.load(in);
@@ -50,7 +50,8 @@ final class StandaloneCluster implements AutoCloseable {
         // the executors get the flags this JVM was started with (Java 17 opens, ND4J cache, logging)
         System.setProperty("spark.executor.extraJavaOptions", String.join(" ",
                 java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                        .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D")).toList()));
+                        .filter(a -> a.startsWith("--add-opens") || a.startsWith("-D")).toList())
+                + (executorJvmFlags.isEmpty() ? "" : " " + executorJvmFlags));
         return SparkSessions.getOrCreate(config);
     }
 

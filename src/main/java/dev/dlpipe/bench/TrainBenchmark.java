@@ -40,10 +40,11 @@ public final class TrainBenchmark {
 
     /**
      * Runs single JVM and parameter averaging on {@code spark} (local), then, if {@code standalone}, starts a cluster
-     * with jobs/cluster.sh (2 workers x 1 core, the same 2 cores), runs the frequencies there and stops it.
+     * with jobs/cluster.sh (2 workers x 1 core, the same 2 cores), runs the frequencies there and stops it; its
+     * executors get {@code executorJvmFlags} besides the driver's flags.
      */
     public static Map<String, Object> run(SparkSession spark, Config config, String work, String input, int[] frequencies,
-                                          boolean standalone) throws Exception {
+                                          boolean standalone, String executorJvmFlags) throws Exception {
         String pack = input != null ? input : packSampleImages(spark, config, work);
         TrainSettings s = TrainSettings.from(config);
         ShardIndex train = ShardIndex.of(Fs.child(pack, Splits.TRAIN));
@@ -62,11 +63,12 @@ public final class TrainBenchmark {
         if (standalone) {
             spark.stop();
             try (StandaloneCluster cluster = StandaloneCluster.start(Path.of(work, "train-bench", "cluster"))) {
-                SparkSession remote = cluster.session(config);
+                SparkSession remote = cluster.session(config, executorJvmFlags);
                 try {
                     JavaSparkContext rjsc = JavaSparkContext.fromSparkContext(remote.sparkContext());
                     for (int f : frequencies) {
-                        results.add(distributed(rjsc, withFrequency(s, f), spec, train, test, "standalone 2x1 core"));
+                        results.add(distributed(rjsc, withFrequency(s, f), spec, train, test, "standalone 2x1 core"
+                                + (executorJvmFlags.isEmpty() ? "" : " (executors " + executorJvmFlags + ")")));
                     }
                 } finally {
                     remote.stop();

@@ -139,9 +139,15 @@ public final class BenchCommand {
                 description = "skip the 2-worker standalone cluster (jobs/cluster.sh) that otherwise runs the frequencies too")
         boolean noStandalone;
 
+        @Option(names = "--executor-jvm-flags", defaultValue = "",
+                description = "more JVM flags for the standalone cluster's executors, to measure a tuning (say"
+                        + " -XX:TieredStopAtLevel=1); the route's name shows them")
+        String executorJvmFlags;
+
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
-            return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, !noStandalone);
+            return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, !noStandalone,
+                    executorJvmFlags.trim());
         }
     }
 
