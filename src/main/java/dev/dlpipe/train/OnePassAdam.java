@@ -147,11 +147,11 @@ public final class OnePassAdam implements IUpdater {
         private final OnePassAdam config;
         private INDArray m;
         private INDArray v;
-        private float[] scratchG;
-        private float[] scratchM;
-        private float[] scratchV;
         /** Elements per chunk: three chunks (24 KB) fit a 32 KB L1 data cache with room to spare. */
         static final int CHUNK = 2048;
+        private final float[] scratchG = new float[CHUNK];
+        private final float[] scratchM = new float[CHUNK];
+        private final float[] scratchV = new float[CHUNK];
 
         Updater(OnePassAdam config) {
             this.config = config;
@@ -230,11 +230,6 @@ public final class OnePassAdam implements IUpdater {
          * memory, and the step costs the same either way). Element by element, so no bit depends on the chunk size.
          */
         void update(FloatBuffer g, FloatBuffer m, FloatBuffer v, int n, float b1, float b2, float step, float eps) {
-            if (scratchG == null) {
-                scratchG = new float[CHUNK];
-                scratchM = new float[CHUNK];
-                scratchV = new float[CHUNK];
-            }
             float[] gs = scratchG;
             float[] ms = scratchM;
             float[] vs = scratchV;
