@@ -54,6 +54,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     private Model network;
     private boolean roundJobsOnly;
     private boolean unreachableForTests;
+    private boolean sealedForTests;
     private String unreachable; // why the exchange is not tried again, once executors could not reach it
     private String lastRoute;
 
@@ -96,7 +97,8 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         try {
             State start = State.of(driver, epoch);
             String why = oneStageRefusal(settings.workers());
-            lastRoute = why == null ? "one barrier stage" : "one job per round: " + why;
+            lastRoute = why != null ? "one job per round: " + why
+                    : sealedExchange() ? "one barrier stage, exchange encrypted" : "one barrier stage";
             long t0 = System.nanoTime();
             long fitted = why == null ? inOneStage(driver, plan, conf, work, start) : -1;
             if (fitted < 0) {
@@ -129,7 +131,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
 
     /**
      * Why this epoch cannot run as one barrier stage, or null when it can. A barrier stage needs a task slot for
-     * every worker at once and no dynamic allocation; the rounds' exchange with the driver is plain TCP.
+     * every worker at once and no dynamic allocation.
      */
     private String oneStageRefusal(int workers) {
         if (roundJobsOnly) {
@@ -145,13 +147,17 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         if (slots < workers) {
             return workers + " workers, " + slots + " task slots now";
         }
-        // with spark.authenticate the exchange is authenticated too: its random token reaches the workers inside
-        // the task, over Spark's authenticated channel. It is not encrypted, so encryption keeps the per-round jobs
-        if (jsc.getConf().getBoolean("spark.network.crypto.enabled", false)
-                || jsc.getConf().getBoolean("spark.ssl.enabled", false)) {
-            return "Spark's network encryption is on, and the driver's exchange is not encrypted";
-        }
         return null;
+    }
+
+    /**
+     * Whether the rounds' exchange encrypts its frames: where Spark encrypts its own traffic. Its key and token
+     * reach the workers inside the task, so with spark.authenticate alone the exchange is authenticated (the token
+     * travels over Spark's authenticated channel) and, with encryption on, also sealed.
+     */
+    private boolean sealedExchange() {
+        return sealedForTests || jsc.getConf().getBoolean("spark.network.crypto.enabled", false)
+                || jsc.getConf().getBoolean("spark.ssl.enabled", false);
     }
 
     /** How the last epoch ran, and why when not in one barrier stage. */
@@ -162,6 +168,12 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     /** Tests: workers are sent to an address where no exchange listens, as behind a firewall. */
     ParameterAveragingTrainer withUnreachableExchange() {
         unreachableForTests = true;
+        return this;
+    }
+
+    /** Tests: the exchange encrypts as under Spark's network encryption (which a shared test session lacks). */
+    ParameterAveragingTrainer withSealedExchange() {
+        sealedForTests = true;
         return this;
     }
 
@@ -187,7 +199,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
         String advertised = jsc.getConf().get("spark.driver.host", "127.0.0.1");
         try (RoundExchange exchange = new RoundExchange(jsc.getConf().get("spark.driver.bindAddress", advertised),
-                advertised, workers.size())) {
+                advertised, workers.size(), sealedExchange())) {
             Object done;
             try {
                 done = jsc.parallelize(workers, workers.size()).rdd().barrier()

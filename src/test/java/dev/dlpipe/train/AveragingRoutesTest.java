@@ -106,6 +106,29 @@ class AveragingRoutesTest {
         assertArrayEquals(params.get(0), params.get(1));
     }
 
+    /** Sealed frames (as under Spark's network encryption) change nothing in what the workers compute. */
+    @Test
+    void anEncryptedExchangeGivesTheSameBits() {
+        TrainSettings s = settings();
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+        List<float[]> params = new ArrayList<>();
+        for (boolean sealed : new boolean[] {false, true}) {
+            ParameterAveragingTrainer trainer = new ParameterAveragingTrainer(jsc, ModelFactory.create(s, SPEC), s);
+            if (sealed) {
+                trainer.withSealedExchange();
+            }
+            for (int epoch = 1; epoch <= 2; epoch++) {
+                trainer.fitEpoch(jsc.parallelize(refs(), 2), new SeededLoader(), epoch);
+            }
+            assertEquals(sealed ? "one barrier stage, exchange encrypted" : "one barrier stage", trainer.lastRoute());
+            params.add(Models.floats(trainer.network().params()));
+            params.add(Models.floats(((org.deeplearning4j.nn.multilayer.MultiLayerNetwork) trainer.network())
+                    .getUpdater().getStateViewArray()));
+        }
+        assertArrayEquals(params.get(0), params.get(2), "parameters");
+        assertArrayEquals(params.get(1), params.get(3), "Adam's state");
+    }
+
     private static final TensorSpec SPEC = new TensorSpec(1, 4, 4, "unit", 3);
 
     private static TrainSettings settings() {
