@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A real Spark standalone cluster on this machine, from the Maven-resolved Spark jars (no Spark tarball):
-#   jobs/cluster.sh start [--workers N] [--cores C] [--memory 3g]   master + N workers on 127.0.0.1
+#   jobs/cluster.sh start [--workers N] [--cores C] [--memory 3g] [--encrypt]   master + N workers on 127.0.0.1
+#                                   (--encrypt: spark.network.crypto.enabled too, for the daemons and every submission)
 #   jobs/cluster.sh status                                        what runs, and the master URL
 #   jobs/cluster.sh stop                                          stops what start started, by PID
 #   jobs/cluster.sh env                                           prints the exports jobs/submit.sh needs
@@ -40,9 +41,10 @@ alive_workers() {
 workers_registered() { [ "$(alive_workers)" -ge "$1" ]; }
 
 start() {
-  local workers=2 cores=1 memory=3g
+  local workers=2 cores=1 memory=3g encrypt=false
   while [ $# -gt 0 ]; do
     case "$1" in
+      --encrypt) encrypt=true; shift ;;
       --workers) workers="$2"; shift 2 ;;
       --cores) cores="$2"; shift 2 ;;
       --memory) memory="$2"; shift 2 ;;
@@ -66,6 +68,9 @@ start() {
   # /app/kill. The UIs bind to SPARK_LOCAL_IP (127.0.0.1, set by lib.sh), so they are not reachable from elsewhere.
   (umask 077; printf 'spark.authenticate true\nspark.authenticate.secret %s\nspark.executor.memory %s\nspark.ui.killEnabled false\n' \
     "$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" "$memory" > "$CLUSTER_DIR/auth.properties")
+  if [ "$encrypt" = true ]; then
+    echo 'spark.network.crypto.enabled true' >> "$CLUSTER_DIR/auth.properties"
+  fi
   local spark_home
   # Spark's worker launches executors with "$SPARK_HOME/jars/*" on the classpath
   spark_home="$(dlpipe_spark_home)"

@@ -28,13 +28,19 @@ final class StandaloneCluster implements AutoCloseable {
         this.home = home;
     }
 
-    static StandaloneCluster start(Path dir) throws IOException, InterruptedException {
+    /** {@code encrypted}: Spark's network encryption on (jobs/cluster.sh start --encrypt). */
+    static StandaloneCluster start(Path dir, boolean encrypted) throws IOException, InterruptedException {
         String home = System.getProperty("dlpipe.home", ".");
         Map<String, String> env = Map.of("DLPIPE_CLUSTER_DIR", dir.toAbsolutePath().toString(),
                 "DLPIPE_MASTER_PORT", String.valueOf(freePort()), "DLPIPE_MASTER_UI_PORT", String.valueOf(freePort()),
                 "DLPIPE_WORKER_UI_PORT", String.valueOf(freePort()), "DLPIPE_NO_BUILD", "1");
         StandaloneCluster c = new StandaloneCluster(dir.toAbsolutePath(), env, home);
-        c.script("start", "--workers", "2", "--cores", "1", "--memory", "3g");
+        List<String> args = new java.util.ArrayList<>(List.of("start", "--workers", "2", "--cores", "1", "--memory",
+                "3g"));
+        if (encrypted) {
+            args.add("--encrypt");
+        }
+        c.script(args.toArray(String[]::new));
         return c;
     }
 
@@ -77,7 +83,7 @@ final class StandaloneCluster implements AutoCloseable {
     @Override
     public void close() throws IOException, InterruptedException {
         for (String k : List.of("spark.master", "spark.jars", "spark.executor.memory", "spark.executor.extraJavaOptions",
-                "spark.authenticate", "spark.authenticate.secret")) {
+                "spark.authenticate", "spark.authenticate.secret", "spark.network.crypto.enabled")) {
             System.clearProperty(k);
         }
         script("stop");

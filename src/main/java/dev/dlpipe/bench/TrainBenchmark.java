@@ -41,10 +41,12 @@ public final class TrainBenchmark {
     /**
      * Runs single JVM and parameter averaging on {@code spark} (local), then, if {@code standalone}, starts a cluster
      * with jobs/cluster.sh (2 workers x 1 core, the same 2 cores), runs the frequencies there and stops it; its
-     * executors get {@code executorJvmFlags} besides the driver's flags.
+     * executors get {@code executorJvmFlags} besides the driver's flags, and {@code encrypted} turns Spark's network
+     * encryption on there.
      */
     public static Map<String, Object> run(SparkSession spark, Config config, String work, String input, int[] frequencies,
-                                          boolean standalone, String executorJvmFlags) throws Exception {
+                                          boolean standalone, String executorJvmFlags, boolean encrypted)
+            throws Exception {
         String pack = input != null ? input : packSampleImages(spark, config, work);
         TrainSettings s = TrainSettings.from(config);
         ShardIndex train = ShardIndex.of(Fs.child(pack, Splits.TRAIN));
@@ -62,12 +64,14 @@ public final class TrainBenchmark {
         }
         if (standalone) {
             spark.stop();
-            try (StandaloneCluster cluster = StandaloneCluster.start(Path.of(work, "train-bench", "cluster"))) {
+            try (StandaloneCluster cluster = StandaloneCluster.start(Path.of(work, "train-bench", "cluster"),
+                    encrypted)) {
                 SparkSession remote = cluster.session(config, executorJvmFlags);
                 try {
                     JavaSparkContext rjsc = JavaSparkContext.fromSparkContext(remote.sparkContext());
                     for (int f : frequencies) {
                         results.add(distributed(rjsc, withFrequency(s, f), spec, train, test, "standalone 2x1 core"
+                                + (encrypted ? ", encrypted" : "")
                                 + (executorJvmFlags.isEmpty() ? "" : " (executors " + executorJvmFlags + ")")));
                     }
                 } finally {

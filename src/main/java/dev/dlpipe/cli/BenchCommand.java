@@ -144,10 +144,14 @@ public final class BenchCommand {
                         + " -XX:TieredStopAtLevel=1); the route's name shows them")
         String executorJvmFlags;
 
+        @Option(names = "--encrypted-cluster",
+                description = "start the standalone cluster with Spark's network encryption on (jobs/cluster.sh --encrypt)")
+        boolean encryptedCluster;
+
         @Override
         Map<String, Object> measure(SparkSession spark, Config config) throws Exception {
             return dev.dlpipe.bench.TrainBenchmark.run(spark, config, work, input, frequencies, !noStandalone,
-                    executorJvmFlags.trim());
+                    executorJvmFlags.trim(), encryptedCluster);
         }
     }
 
