@@ -137,12 +137,21 @@ class QuickstartPipelineTest {
         assertTrue(((Number) int8.get("onnxruntime_latency_ms_1")).doubleValue() > 0, int8.toString());
         Map<String, Object> ranges = Json.readMap(Files.readString(runDir.resolve("compress/activation-ranges.json")));
         assertEquals(8, ((Map<?, ?>) ranges.get("input_range_by_layer")).size(), "every conv and dense layer: " + ranges);
-        // a model this short-trained has many near-ties between classes, hence the lower bar than the MLP's 99%
-        onnxAgreesWithDl4jOnTheTestSplit(runDir, 0.95);
+        // a model this short-trained (top probabilities 0.17-0.40) has many near-ties between classes: int8's
+        // rounding flips those (2 to 5 points of agreement, depending on the CPU the weights were trained on), so
+        // the bar is lower than the MLP's 99% and every clear decision must survive
+        onnxAgreesWithDl4jOnTheTestSplit(runDir, 0.90);
         assertEquals(reports.get(3).counts().in(), reports.get(3).counts().out(), "every test row scored");
     }
 
-    /** The exported ONNX files in ONNX Runtime against the exported DL4J zip, over every packed test row. */
+    /** How far DL4J's top class must lead its second for a row to count as a clear decision (probability). */
+    private static final double CLEAR_MARGIN = 0.1;
+
+    /**
+     * The exported ONNX files in ONNX Runtime against the exported DL4J zip, over every packed test row: FP32 to
+     * 1e-4; int8 agreeing on the top class on at least {@code int8Agreement} of the rows and on every row whose
+     * top class leads by {@link #CLEAR_MARGIN} (a wrong scale or a miswired residual flips those too).
+     */
     static void onnxAgreesWithDl4jOnTheTestSplit(Path runDir, double int8Agreement) throws Exception {
         dev.dlpipe.model.Network net = dev.dlpipe.model.Models.read(
                 runDir.resolve("export/model.zip").toString());
@@ -155,16 +164,29 @@ class QuickstartPipelineTest {
         float[][] int8 = dev.dlpipe.export.Ort.run(Files.readAllBytes(runDir.resolve("export/model-int8.onnx")), x);
         double maxDiff = 0;
         int agree = 0;
+        int clear = 0;
+        List<Integer> clearFlipped = new java.util.ArrayList<>();
         for (int i = 0; i < dl4j.length; i++) {
             for (int c = 0; c < dl4j[i].length; c++) {
                 maxDiff = Math.max(maxDiff, Math.abs(dl4j[i][c] - fp32[i][c]));
             }
-            agree += dev.dlpipe.export.Ort.argMax(dl4j[i]) == dev.dlpipe.export.Ort.argMax(int8[i])
-                    ? 1 : 0;
+            boolean same = dev.dlpipe.export.Ort.argMax(dl4j[i]) == dev.dlpipe.export.Ort.argMax(int8[i]);
+            agree += same ? 1 : 0;
+            float[] sorted = dl4j[i].clone();
+            java.util.Arrays.sort(sorted);
+            if (sorted[sorted.length - 1] - sorted[sorted.length - 2] >= CLEAR_MARGIN) {
+                clear++;
+                if (!same) {
+                    clearFlipped.add(i);
+                }
+            }
         }
         assertTrue(maxDiff < 1e-4, "FP32 ONNX vs DL4J max abs diff " + maxDiff);
         System.out.println("ONNX vs DL4J on " + dl4j.length + " test rows: FP32 max abs diff " + maxDiff
-                + ", int8 top-1 agreement " + agree);
+                + ", int8 top-1 agreement " + agree + ", on the " + clear + " clear decisions " + (clear
+                - clearFlipped.size()));
+        assertTrue(clear >= dl4j.length / 3, "too few clear decisions to judge int8 by: " + clear);
+        assertEquals(List.of(), clearFlipped, "int8 ONNX flips clear decisions (rows)");
         assertTrue(agree >= int8Agreement * dl4j.length, "int8 ONNX top-1 agreement " + agree + "/" + dl4j.length);
     }
 }
