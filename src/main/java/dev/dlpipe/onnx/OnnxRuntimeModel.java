@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class OnnxRuntimeModel implements AutoCloseable {
 
-    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtEnvironment env = OnnxRuntimeEnvironment.get();
     private final OrtSession session;
     private final boolean tokenIds;
 

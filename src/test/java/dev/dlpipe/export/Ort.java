@@ -23,10 +23,11 @@ public final class Ort {
      */
     public static java.util.Map<String, Integer> optimizedOperators(byte[] model) throws Exception {
         java.nio.file.Path out = java.nio.file.Files.createTempFile("dlpipe-optimized", ".onnx");
+        ai.onnxruntime.OrtEnvironment env = dev.dlpipe.onnx.OnnxRuntimeEnvironment.get(); // before any other ORT class
         try (ai.onnxruntime.OrtSession.SessionOptions o = new ai.onnxruntime.OrtSession.SessionOptions()) {
             o.setOptimizationLevel(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.ALL_OPT);
             o.setOptimizedModelFilePath(out.toString());
-            ai.onnxruntime.OrtEnvironment.getEnvironment().createSession(model, o).close();
+            env.createSession(model, o).close();
             return opTypes(java.nio.file.Files.readAllBytes(out));
         } finally {
             java.nio.file.Files.deleteIfExists(out);
