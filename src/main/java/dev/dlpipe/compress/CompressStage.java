@@ -177,16 +177,23 @@ public final class CompressStage implements Stage {
         ServeChoice serve = int8 ? ServeChoice.of(Variant.of(variants, publishedKind).report(),
                 Variant.of(variants, Variant.Kind.INT8).report())
                 : new ServeChoice("fp32", "fp32", "fp32", "no int8 variant (compress.quantize is not int8)");
+        // the same with one intra-op thread per call, which is what serve's replicas and score's tasks get
+        ServeChoice oneThread = int8 ? ServeChoice.withOneThread(Variant.of(variants, publishedKind).report(),
+                Variant.of(variants, Variant.Kind.INT8).report()) : null;
+        Map<String, Object> serveSection = serve.toMap();
+        if (oneThread != null) {
+            serveSection.put(ServeChoice.ONE_THREAD, oneThread.regimes());
+        }
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("cpu", dev.dlpipe.core.CpuInfo.describe());
-        report.put("serve", serve.toMap());
+        report.put("serve", serveSection);
         report.put("prune_sparsity_target", sparsity);
         report.put("prune_scope", perLayer ? "layer" : "global");
         report.put("finetune_epochs", finetuneEpochs);
         List<Map<String, Object>> reported = variants.stream().map(Variant::report).toList();
         report.put("variants", reported);
         Fs.writeString(ctx.out("compression-report.json"), Json.write(report));
-        Fs.writeString(ctx.out("compression-report.md"), table(reported) + serveParagraph(serve,
+        Fs.writeString(ctx.out("compression-report.md"), table(reported) + serveParagraph(serve, oneThread,
                 dev.dlpipe.core.CpuInfo.describe()));
 
         Map<String, Object> metrics = new LinkedHashMap<>();
@@ -451,10 +458,13 @@ public final class CompressStage implements Stage {
         return sb.toString();
     }
 
-    private static String serveParagraph(ServeChoice serve, Map<String, Object> cpu) {
-        return String.format(Locale.ROOT, "%nServe: **%s** (one row at a time: %s; batches of %d: %s). %s. Measured on"
-                        + " %s, %s cores, flags %s.%n", serve.serve(), serve.singleRow(), Latency.BATCH, serve.batch(),
-                serve.why(), cpu.get("model"), cpu.get("cores"), cpu.get("flags"));
+    private static String serveParagraph(ServeChoice serve, ServeChoice oneThread, Map<String, Object> cpu) {
+        String perThread = oneThread == null ? "" : String.format(Locale.ROOT, " With one intra-op thread per call"
+                        + " (serve with as many replicas as cores): one row %s, batches of %d %s. %s.",
+                oneThread.singleRow(), Latency.BATCH, oneThread.batch(), oneThread.why());
+        return String.format(Locale.ROOT, "%nServe: **%s** (one row at a time: %s; batches of %d: %s). %s.%s Measured"
+                        + " on %s, %s cores, flags %s.%n", serve.serve(), serve.singleRow(), Latency.BATCH, serve.batch(),
+                serve.why(), perThread, cpu.get("model"), cpu.get("cores"), cpu.get("flags"));
     }
 
     private static Object cell(Object value) {

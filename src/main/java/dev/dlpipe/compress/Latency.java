@@ -30,7 +30,12 @@ public final class Latency {
         return m;
     }
 
-    /** ONNX Runtime's latency for an exported model: {@code onnxruntime_latency_ms_1}, {@code _256}. */
+    /**
+     * ONNX Runtime's latency for an exported model: {@code onnxruntime_latency_ms_1}, {@code _256} with its default
+     * intra-op threads (one per core), and on a machine with more than one core the same with one intra-op thread
+     * ({@code ..._one_thread}): what a call gets where the cores are shared out (serve's replicas, score's tasks), and
+     * for one row often the faster, since a thread pool's hand-off per node can cost more than the node.
+     */
     public static Map<String, Object> onnxRuntime(byte[] onnx, int inputs) {
         Map<String, Object> m = new LinkedHashMap<>();
         Random random = new Random(1);
@@ -39,14 +44,21 @@ public final class Latency {
             rows[i] = random.nextFloat();
         }
         float[] one = Arrays.copyOf(rows, inputs);
-        try (OnnxRuntimeModel model = new OnnxRuntimeModel(onnx);
-             OnnxRuntimeModel.Call single = model.call(one, 1, inputs);
-             OnnxRuntimeModel.Call batch = model.call(rows, BATCH, inputs)) {
-            m.put("onnxruntime_latency_ms_1", median(single::run, 2000));
-            m.put("onnxruntime_latency_ms_256", median(batch::run, 200));
+        boolean oneThreadToo = Runtime.getRuntime().availableProcessors() > 1;
+        for (int threads : oneThreadToo ? new int[] {0, 1} : new int[] {0}) {
+            String suffix = threads == 1 ? ONE_THREAD : "";
+            try (OnnxRuntimeModel model = new OnnxRuntimeModel(onnx, threads);
+                 OnnxRuntimeModel.Call single = model.call(one, 1, inputs);
+                 OnnxRuntimeModel.Call batch = model.call(rows, BATCH, inputs)) {
+                m.put("onnxruntime_latency_ms_1" + suffix, median(single::run, 2000));
+                m.put("onnxruntime_latency_ms_256" + suffix, median(batch::run, 200));
+            }
         }
         return m;
     }
+
+    /** The suffix of the latency keys measured with one ONNX Runtime intra-op thread. */
+    static final String ONE_THREAD = "_one_thread";
 
     /**
      * Median of up to {@code runs} timed calls after warm-up, fewer when they take long: about a 2 s budget each for

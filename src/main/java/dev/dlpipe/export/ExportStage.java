@@ -161,6 +161,13 @@ public final class ExportStage implements Stage {
         out.put("single_row", file.apply(choice.get("single_row")));
         out.put("batch_256", file.apply(choice.get("batch_256")));
         out.put("why", choice.get("why"));
+        if (choice.get(dev.dlpipe.compress.ServeChoice.ONE_THREAD) instanceof Map<?, ?> oneThread) {
+            Map<String, Object> regimes = new LinkedHashMap<>();
+            regimes.put("single_row", file.apply(oneThread.get("single_row")));
+            regimes.put("batch_256", file.apply(oneThread.get("batch_256")));
+            regimes.put("why", oneThread.get("why"));
+            out.put(dev.dlpipe.compress.ServeChoice.ONE_THREAD, regimes);
+        }
         Object cpu = Json.readMap(Fs.readString(report)).get("cpu");
         if (cpu != null) {
             out.put("measured_on", cpu);

@@ -76,25 +76,9 @@ final class ServedModel implements AutoCloseable {
             throw new UserError("serve: " + exportDir + " has no " + ExportStage.MANIFEST + " (expected an export output)");
         }
         Map<String, Object> manifest = Json.readMap(Fs.readString(Fs.child(exportDir, ExportStage.MANIFEST)));
-        String file;
-        String why;
-        switch (s.variant()) {
-            case "fp32" -> {
-                file = ExportStage.ONNX;
-                why = "serve.variant=fp32";
-            }
-            case "int8" -> {
-                file = ExportStage.ONNX_INT8;
-                why = "serve.variant=int8";
-            }
-            default -> {
-                Map<?, ?> serve = manifest.get("serve") instanceof Map<?, ?> m ? m : Map.of();
-                Object chosen = serve.get(s.maxBatchSize() > 1 ? "batch_256" : "single_row");
-                file = chosen != null ? String.valueOf(chosen) : ExportStage.ONNX;
-                why = chosen != null ? "the export manifest's choice for " + (s.maxBatchSize() > 1 ? "batches" : "single rows")
-                        + ": " + serve.get("why") : "no measured choice in the export manifest: FP32";
-            }
-        }
+        FileChoice choice = FileChoice.of(manifest, s);
+        String file = choice.file();
+        String why = choice.why();
         if (!file.endsWith(".onnx") || !Fs.exists(Fs.child(exportDir, file))) {
             throw new UserError("serve: " + exportDir + " has no " + file + " to serve (" + why + "); export with "
                     + "export.formats including onnx" + (file.contains("int8") ? "-int8" : "") + ", or set serve.variant");
@@ -105,6 +89,33 @@ final class ServedModel implements AutoCloseable {
         int rows = Math.max(1, s.maxBatchSize());
         m.predict(new float[rows * m.spec.featureSize()], rows);
         return m;
+    }
+
+    /** The ONNX file to serve and why: the serve.variant setting, or for auto the export manifest's measured choice. */
+    record FileChoice(String file, String why) {
+
+        static FileChoice of(Map<String, Object> manifest, ServeSettings s) {
+            switch (s.variant()) {
+                case "fp32":
+                    return new FileChoice(ExportStage.ONNX, "serve.variant=fp32");
+                case "int8":
+                    return new FileChoice(ExportStage.ONNX_INT8, "serve.variant=int8");
+                default:
+                    break;
+            }
+            Map<?, ?> serve = manifest.get("serve") instanceof Map<?, ?> m ? m : Map.of();
+            // calls on one intra-op thread (as many replicas as cores) take what compress measured that way
+            Map<?, ?> perThread = s.threadsPerCall() == 1
+                    && serve.get(dev.dlpipe.compress.ServeChoice.ONE_THREAD) instanceof Map<?, ?> one ? one : null;
+            Map<?, ?> regime = perThread != null ? perThread : serve;
+            Object chosen = regime.get(s.maxBatchSize() > 1 ? "batch_256" : "single_row");
+            if (chosen == null) {
+                return new FileChoice(ExportStage.ONNX, "no measured choice in the export manifest: FP32");
+            }
+            return new FileChoice(String.valueOf(chosen), "the export manifest's choice for "
+                    + (s.maxBatchSize() > 1 ? "batches" : "single rows")
+                    + (perThread != null ? " on one intra-op thread" : "") + ": " + regime.get("why"));
+        }
     }
 
     /** Probabilities [rows][classes] for row-major features. */

@@ -45,4 +45,26 @@ class ServeChoiceTest {
         // no test split: latency alone decides
         assertEquals("int8", ServeChoice.of(row(0.05, 0.8, null), row(0.02, 0.3, null)).serve());
     }
+
+    @Test
+    void oneIntraOpThreadGetsItsOwnChoiceFromItsOwnLatencies() {
+        // this AMD machine's figures: two threads make fp32 fast at one row, one thread does not
+        Map<String, Object> fp32 = row(0.0153, 0.682, 0.9613);
+        Map<String, Object> int8 = row(0.0138, 0.212, 0.9613);
+        assertEquals(null, ServeChoice.withOneThread(fp32, int8), "no one-thread measurement: no choice");
+        fp32.put("onnxruntime_latency_ms_1_one_thread", 0.0222);
+        fp32.put("onnxruntime_latency_ms_256_one_thread", 1.254);
+        int8.put("onnxruntime_latency_ms_1_one_thread", 0.0137);
+        int8.put("onnxruntime_latency_ms_256_one_thread", 0.388);
+        ServeChoice all = ServeChoice.of(fp32, int8);
+        ServeChoice one = ServeChoice.withOneThread(fp32, int8);
+        assertEquals("fp32", all.singleRow(), "0.90x is not faster");
+        assertEquals("int8", one.singleRow(), "0.62x on one thread");
+        assertEquals("int8", one.batch());
+        assertTrue(one.why().startsWith("ONNX Runtime on one thread of this CPU: int8 0.014 ms vs fp32 0.022 ms"),
+                one.why());
+        assertEquals(java.util.List.of("single_row", "batch_256", "why"), java.util.List.copyOf(one.regimes().keySet()));
+        assertEquals(java.util.List.of("serve", "single_row", "batch_256", "why"),
+                java.util.List.copyOf(all.toMap().keySet()));
+    }
 }
