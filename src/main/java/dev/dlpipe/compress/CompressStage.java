@@ -174,12 +174,12 @@ public final class CompressStage implements Stage {
         dev.dlpipe.core.CarriedFiles.carry(ctx.input(0), ctx.output());
 
         // which ONNX file export should name for serving, from the latencies just measured on this machine
-        ServeChoice serve = int8 ? ServeChoice.of(Variant.of(variants, publishedKind).report(),
-                Variant.of(variants, Variant.Kind.INT8).report())
+        Map<String, Object> fp32Row = Variant.of(variants, publishedKind).report();
+        Map<String, Object> int8Row = int8 ? Variant.of(variants, Variant.Kind.INT8).report() : null;
+        ServeChoice serve = int8 ? ServeChoice.of(fp32Row, int8Row)
                 : new ServeChoice("fp32", "fp32", "fp32", "no int8 variant (compress.quantize is not int8)");
         // the same with one intra-op thread per call, which is what serve's replicas and score's tasks get
-        ServeChoice oneThread = int8 ? ServeChoice.withOneThread(Variant.of(variants, publishedKind).report(),
-                Variant.of(variants, Variant.Kind.INT8).report()) : null;
+        ServeChoice oneThread = int8 ? ServeChoice.withOneThread(fp32Row, int8Row) : null;
         Map<String, Object> serveSection = serve.toMap();
         if (oneThread != null) {
             serveSection.put(ServeChoice.ONE_THREAD, oneThread.regimes());

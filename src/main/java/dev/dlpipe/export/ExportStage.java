@@ -158,20 +158,23 @@ public final class ExportStage implements Stage {
         }
         java.util.function.Function<Object, String> file = v -> "int8".equals(v) ? ONNX_INT8 : ONNX;
         out.put("file", file.apply(choice.get("serve")));
-        out.put("single_row", file.apply(choice.get("single_row")));
-        out.put("batch_256", file.apply(choice.get("batch_256")));
-        out.put("why", choice.get("why"));
+        out.putAll(regimeFiles(choice, file));
         if (choice.get(dev.dlpipe.compress.ServeChoice.ONE_THREAD) instanceof Map<?, ?> oneThread) {
-            Map<String, Object> regimes = new LinkedHashMap<>();
-            regimes.put("single_row", file.apply(oneThread.get("single_row")));
-            regimes.put("batch_256", file.apply(oneThread.get("batch_256")));
-            regimes.put("why", oneThread.get("why"));
-            out.put(dev.dlpipe.compress.ServeChoice.ONE_THREAD, regimes);
+            out.put(dev.dlpipe.compress.ServeChoice.ONE_THREAD, regimeFiles(oneThread, file));
         }
         Object cpu = Json.readMap(Fs.readString(report)).get("cpu");
         if (cpu != null) {
             out.put("measured_on", cpu);
         }
+        return out;
+    }
+
+    /** A measured choice's variant per regime as this directory's file names, and why. */
+    private static Map<String, Object> regimeFiles(Map<?, ?> choice, java.util.function.Function<Object, String> file) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("single_row", file.apply(choice.get("single_row")));
+        out.put("batch_256", file.apply(choice.get("batch_256")));
+        out.put("why", choice.get("why"));
         return out;
     }
 
