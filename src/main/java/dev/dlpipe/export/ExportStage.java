@@ -149,7 +149,8 @@ public final class ExportStage implements Stage {
         boolean hasFp32 = files.stream().anyMatch(f -> "onnx".equals(f.get("format")));
         Map<String, Object> out = new LinkedHashMap<>();
         String report = Fs.child(in, "compression-report.json");
-        Object measured = Fs.exists(report) ? Json.readMap(Fs.readString(report)).get("serve") : null;
+        Map<String, Object> compression = Fs.exists(report) ? Json.readMap(Fs.readString(report)) : Map.of();
+        Object measured = compression.get("serve");
         if (!(measured instanceof Map<?, ?> choice) || !hasInt8 || !hasFp32) {
             out.put("file", hasFp32 ? ONNX : hasInt8 ? ONNX_INT8 : MODEL);
             out.put("why", !hasInt8 || !hasFp32 ? "the only ONNX file exported"
@@ -162,7 +163,7 @@ public final class ExportStage implements Stage {
         if (choice.get(dev.dlpipe.compress.ServeChoice.ONE_THREAD) instanceof Map<?, ?> oneThread) {
             out.put(dev.dlpipe.compress.ServeChoice.ONE_THREAD, regimeFiles(oneThread, file));
         }
-        Object cpu = Json.readMap(Fs.readString(report)).get("cpu");
+        Object cpu = compression.get("cpu");
         if (cpu != null) {
             out.put("measured_on", cpu);
         }
