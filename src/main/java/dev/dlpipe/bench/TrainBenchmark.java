@@ -12,6 +12,7 @@ import dev.dlpipe.load.ParquetMinibatchLoader;
 import dev.dlpipe.load.ShardIndex;
 import dev.dlpipe.pipeline.PipelineStage;
 import dev.dlpipe.train.DistributedTrainer;
+import dev.dlpipe.train.FusedAdamStep;
 import dev.dlpipe.train.ModelFactory;
 import dev.dlpipe.train.ParameterAveragingTrainer;
 import dev.dlpipe.train.TrainSettings;
@@ -57,7 +58,8 @@ public final class TrainBenchmark {
                 train.rows(), test.rows(), s.model(), s.batchSize(), s.epochs(), master);
 
         List<Map<String, Object>> results = new ArrayList<>();
-        results.add(single(s, spec, train, test));
+        results.add(single(s, spec, train, test, false));
+        results.add(single(s, spec, train, test, true));
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         for (int f : frequencies) {
             results.add(distributed(jsc, withFrequency(s, f), spec, train, test, master));
@@ -80,7 +82,9 @@ public final class TrainBenchmark {
             }
         }
         List<Map<String, Object>> peers = torchPeers(s, pack);
-        double base = (double) results.get(0).get("samples_per_second");
+        // "x single" is against the single JVM that takes the workers' own step: the fused one where it ran
+        Map<String, Object> single = results.get(1).containsKey("not_run") ? results.get(0) : results.get(1);
+        double base = (double) single.get("samples_per_second");
         Map<String, Object> torch = peers.stream().filter(p -> !p.containsKey("not_run"))
                 .reduce((a, b) -> b).orElse(null); // the last: as many threads as cores
         double torchRate = torch == null ? Double.NaN : ((Number) torch.get("samples_per_second")).doubleValue();
@@ -92,7 +96,7 @@ public final class TrainBenchmark {
         all.addAll(results);
         for (Map<String, Object> r : all) {
             if (r.containsKey("not_run")) {
-                System.out.println("PyTorch peer not run: " + r.get("not_run"));
+                System.out.println((peers.contains(r) ? "PyTorch peer" : "route") + " not run: " + r.get("not_run"));
                 continue;
             }
             double rate = ((Number) r.get("samples_per_second")).doubleValue();
@@ -141,10 +145,21 @@ public final class TrainBenchmark {
         return out;
     }
 
-    private static Map<String, Object> single(TrainSettings s, TensorSpec spec, ShardIndex train, ShardIndex test) {
+    /**
+     * One JVM over the Parquet iterator: DL4J's own {@code fit}, or ({@code fused}) the step the trainer's workers
+     * take, {@link FusedAdamStep}, over the same minibatches (the iterator prefetches on its own thread for both).
+     */
+    private static Map<String, Object> single(TrainSettings s, TensorSpec spec, ShardIndex train, ShardIndex test,
+                                              boolean fused) {
         org.deeplearning4j.nn.api.Model model = ModelFactory.create(s, spec);
-        // what the product's trainer does on every worker (a hook there): clear subnormal values now and then
-        model.addListeners(dev.dlpipe.train.SubnormalFlush.listener());
+        String refusal = FusedAdamStep.refusal(model);
+        if (fused && refusal != null) {
+            return Map.of("not_run", "the fused step does not cover this model: " + refusal);
+        }
+        if (!fused) {
+            // what the product's trainer does on every worker (a hook there): clear subnormal values now and then
+            model.addListeners(dev.dlpipe.train.SubnormalFlush.listener());
+        }
         EpochIterator it = new EpochIterator(new ParquetBlocks(train),
                 new BatchPolicy(s.batchSize(), true, s.seed(), 4096, false, 2).withReusedBuffers());
         List<Double> seconds = new ArrayList<>();
@@ -153,6 +168,8 @@ public final class TrainBenchmark {
             if (model instanceof org.deeplearning4j.nn.graph.ComputationGraph g) {
                 g.setLearningRate(s.schedule().rate(epoch));
                 g.fit(it);
+            } else if (fused) {
+                fusedEpoch((MultiLayerNetwork) model, it, s.schedule().rate(epoch));
             } else {
                 MultiLayerNetwork net = (MultiLayerNetwork) model;
                 net.setLearningRate(s.schedule().rate(epoch));
@@ -164,7 +181,23 @@ public final class TrainBenchmark {
         EpochIterator testIt = new EpochIterator(new ParquetBlocks(test), BatchPolicy.inOrder(256));
         Evaluation e = model instanceof org.deeplearning4j.nn.graph.ComputationGraph g ? g.evaluate(testIt)
                 : ((MultiLayerNetwork) model).evaluate(testIt);
-        return result("single JVM fit", seconds, train.rows(), e.accuracy());
+        return result(fused ? "single JVM, the workers' fused Adam step" : "single JVM fit (DL4J's)", seconds,
+                train.rows(), e.accuracy());
+    }
+
+    /** An epoch as a worker fits it: the fused step, then the subnormal clearing every 32 updates. */
+    private static void fusedEpoch(MultiLayerNetwork net, EpochIterator batches, double rate) {
+        net.setLearningRate(rate);
+        org.deeplearning4j.spark.api.TrainingHook flush = new dev.dlpipe.train.SubnormalFlush();
+        while (batches.hasNext()) {
+            org.nd4j.linalg.dataset.DataSet ds = batches.next();
+            if (!FusedAdamStep.fit(net, ds)) {
+                throw new IllegalStateException("training diverged in the benchmark");
+            }
+            flush.postUpdate(ds, net);
+        }
+        // as fit counts epochs: after each
+        net.getLayerWiseConfigurations().setEpochCount(net.getLayerWiseConfigurations().getEpochCount() + 1);
     }
 
     private static Map<String, Object> distributed(JavaSparkContext jsc, TrainSettings s, TensorSpec spec,

@@ -152,6 +152,7 @@ public final class OnePassAdam implements IUpdater {
         private final float[] scratchG = new float[CHUNK];
         private final float[] scratchM = new float[CHUNK];
         private final float[] scratchV = new float[CHUNK];
+        private final float[] scratchW = new float[CHUNK];
 
         Updater(OnePassAdam config) {
             this.config = config;
@@ -211,13 +212,85 @@ public final class OnePassAdam implements IUpdater {
                         gradient, v, m, lr, b1, b2, eps, iteration));
                 return;
             }
-            // ND4J's step: lr * sqrt(1 - b2^t) / (1 - b1^t), t = iteration + 1, and epsilon if that is not a number
-            double stepSize = lr * Math.sqrt(1 - Math.pow(b2, iteration + 1)) / (1 - Math.pow(b1, iteration + 1));
-            if (!Double.isFinite(stepSize) || stepSize == 0) {
-                stepSize = eps;
-            }
             update(floats(gradient), floats(m), floats(v), (int) gradient.length(), (float) b1, (float) b2,
-                    (float) stepSize, (float) eps);
+                    stepSize(iteration, epoch), (float) eps);
+        }
+
+        /** ND4J's step: lr * sqrt(1 - b2^t) / (1 - b1^t), t = iteration + 1, and epsilon if that is not a number. */
+        private float stepSize(int iteration, int epoch) {
+            double lr = config.getLearningRate(iteration, epoch);
+            double stepSize = lr * Math.sqrt(1 - Math.pow(config.beta2, iteration + 1))
+                    / (1 - Math.pow(config.beta1, iteration + 1));
+            if (!Double.isFinite(stepSize) || stepSize == 0) {
+                stepSize = config.epsilon;
+            }
+            return (float) stepSize;
+        }
+
+        /** True when m and v are float32 views this updater's loops can read ({@link FusedAdamStep} asks). */
+        boolean hasFloatState() {
+            return m != null && v != null && contiguousFloats(m, v);
+        }
+
+        /**
+         * The whole update of {@code n} parameters of this updater's block in one pass: each gradient divided by
+         * {@code batch}, plus {@code l2} times the parameter (L2 regularization, none where it is 0), through Adam,
+         * subtracted from the parameter. DL4J does the same in four passes over memory (its minibatch division, L2,
+         * this updater, its step function); this is that arithmetic in float, in that order, so the bits are the same
+         * (FusedAdamStepTest). {@code g} and {@code w} start at the range, {@code at} is where it starts in m and v.
+         */
+        void updateParameters(FloatBuffer g, FloatBuffer w, int n, int at, float batch, float l2, int iteration,
+                              int epoch) {
+            float step = stepSize(iteration, epoch);
+            float b1 = (float) config.beta1;
+            float b2 = (float) config.beta2;
+            float eps = (float) config.epsilon;
+            FloatBuffer mb = floats(m);
+            FloatBuffer vb = floats(v);
+            int g0 = g.position();
+            int w0 = w.position();
+            int m0 = mb.position() + at;
+            int v0 = vb.position() + at;
+            float[] gs = scratchG;
+            float[] ws = scratchW;
+            float[] ms = scratchM;
+            float[] vs = scratchV;
+            for (int from = 0; from < n; from += CHUNK) {
+                int len = Math.min(CHUNK, n - from);
+                g.get(g0 + from, gs, 0, len);
+                w.get(w0 + from, ws, 0, len);
+                mb.get(m0 + from, ms, 0, len);
+                vb.get(v0 + from, vs, 0, len);
+                if (l2 == 0) {
+                    divide(gs, len, batch);
+                } else {
+                    divideAddL2(gs, ws, len, batch, l2);
+                }
+                step(gs, ms, vs, len, b1, b2, step, eps);
+                subtract(ws, gs, len);
+                w.put(w0 + from, ws, 0, len);
+                mb.put(m0 + from, ms, 0, len);
+                vb.put(v0 + from, vs, 0, len);
+            }
+        }
+
+        private static void divide(float[] g, int n, float batch) {
+            for (int i = 0; i < n; i++) {
+                g[i] = g[i] / batch;
+            }
+        }
+
+        /** g / batch + l2 w: DL4J's division, then its L2 term (an axpy; not fused into one rounding here or there). */
+        private static void divideAddL2(float[] g, float[] w, int n, float batch, float l2) {
+            for (int i = 0; i < n; i++) {
+                g[i] = g[i] / batch + l2 * w[i];
+            }
+        }
+
+        private static void subtract(float[] w, float[] update, int n) {
+            for (int i = 0; i < n; i++) {
+                w[i] = w[i] - update[i];
+            }
         }
 
         /**
@@ -263,7 +336,7 @@ public final class OnePassAdam implements IUpdater {
             }
         }
 
-        private static boolean contiguousFloats(INDArray... arrays) {
+        static boolean contiguousFloats(INDArray... arrays) {
             long n = arrays[0].length();
             for (INDArray a : arrays) {
                 if (a.dataType() != DataType.FLOAT || a.length() != n || n > Integer.MAX_VALUE
@@ -279,7 +352,7 @@ public final class OnePassAdam implements IUpdater {
          * The array's elements as a direct FloatBuffer positioned at its first element: nd4j-native's buffer of a
          * view is the whole underlying allocation, and the view starts {@code offset()} elements into it.
          */
-        private static FloatBuffer floats(INDArray a) {
+        static FloatBuffer floats(INDArray a) {
             return a.data().asNioFloat().position((int) a.offset());
         }
     }

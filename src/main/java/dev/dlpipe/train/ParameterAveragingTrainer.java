@@ -72,13 +72,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         this.hooks = List.copyOf(hooks);
     }
 
-    /**
-     * The caller's hooks, then a check that stops the epoch at the first non-finite loss and the periodic clearing
-     * of subnormal values that otherwise slow every later step.
-     */
-    private List<TrainingHook> hooks(int epoch) {
+    /** The caller's hooks, then the periodic clearing of subnormal values that otherwise slow every later step. */
+    private List<TrainingHook> hooks() {
         List<TrainingHook> all = new ArrayList<>(hooks);
-        all.add(new FiniteLossCheck(epoch));
         all.add(new SubnormalFlush());
         return all;
     }
@@ -93,7 +89,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         Network driver = new Network(network);
         Broadcast<byte[]> conf = jsc.broadcast(Models.compact(driver)); // configuration (and first parameters)
         // loader and hooks once per epoch: each executor then keeps one instance (and its caches) for all rounds
-        Broadcast<Work> work = jsc.broadcast(new Work(loader, hooks(epoch), settings.prefetch()));
+        Broadcast<Work> work = jsc.broadcast(new Work(loader, hooks(), new FiniteLossCheck(epoch), settings.prefetch()));
         try {
             State start = State.of(driver, epoch);
             String why = oneStageRefusal(settings.workers());
@@ -106,8 +102,11 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             }
             // where an epoch's time goes: the slowest worker's fitting against everything else a round costs
             // (no epoch number: compress and distillation pass offset epochs that only seed the order)
-            LOG.info("parameter averaging: {} rounds ({}), {} ms each, of which the slowest worker fitted {} ms",
-                    plan.size(), lastRoute, (System.nanoTime() - t0) / plan.size() / 1_000_000,
+            String fused = FusedAdamStep.refusal(network);
+            LOG.info("parameter averaging: {} rounds ({}; updates by {}), {} ms each, of which the slowest worker"
+                    + " fitted {} ms", plan.size(), lastRoute,
+                    fused == null ? "the fused Adam step"
+                    : "DL4J's fit: " + fused, (System.nanoTime() - t0) / plan.size() / 1_000_000,
                     fitted / plan.size() / 1_000_000);
         } finally {
             conf.destroy();
@@ -269,11 +268,13 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     static final class Work implements Serializable {
         private final DataSetLoader loader;
         private final List<TrainingHook> hooks;
+        private final FiniteLossCheck lossCheck;
         private final int prefetch;
 
-        Work(DataSetLoader loader, List<TrainingHook> hooks, int prefetch) {
+        Work(DataSetLoader loader, List<TrainingHook> hooks, FiniteLossCheck lossCheck, int prefetch) {
             this.loader = loader;
             this.hooks = new ArrayList<>(hooks);
+            this.lossCheck = lossCheck;
             this.prefetch = prefetch;
         }
 
@@ -466,7 +467,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             long steps = 0;
             try (Minibatches batches = new Minibatches(work.loader(), minibatches, work.prefetch())) {
                 for (int i = 0; i < minibatches.size(); i++) {
-                    steps += fitOne(net, batches.next(), work.hooks());
+                    steps += fitOne(net, batches.next(), work);
                 }
             }
             return Result.of(worker, net, steps, System.nanoTime() - start);
@@ -546,7 +547,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                             long t0 = System.nanoTime();
                             long steps = 0;
                             for (int i = 0; i < minibatches.size(); i++) {
-                                steps += fitOne(net, batches.next(), work.hooks());
+                                steps += fitOne(net, batches.next(), work);
                             }
                             sent = minibatches.isEmpty() ? RoundExchange.NOTHING
                                     : Result.of(worker, net, steps, System.nanoTime() - t0).bytes();
@@ -599,18 +600,25 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
         }
     }
 
-    /** One update: the hooks before, the fit, the hooks after; returns 1 (a step). */
-    private static int fitOne(Network net, DataSet ds, List<TrainingHook> hooks) {
+    /**
+     * One update: the hooks before, the update (a {@link FusedAdamStep} where the network allows one, else DL4J's
+     * fit), the check of its loss, the hooks after; returns 1 (a step).
+     */
+    private static int fitOne(Network net, DataSet ds, Work work) {
         Model m = net.model();
-        for (TrainingHook h : hooks) {
+        for (TrainingHook h : work.hooks()) {
             h.preUpdate(ds, m);
         }
         if (net.isGraph()) {
             net.graph().fit(ds);
+            work.lossCheck.afterFit(m, ds.numExamples());
+        } else if (FusedAdamStep.refusal(m) == null) {
+            work.lossCheck.afterFusedStep(m, ds.numExamples(), FusedAdamStep.fit(net.multiLayer(), ds));
         } else {
             net.multiLayer().fit(ds);
+            work.lossCheck.afterFit(m, ds.numExamples());
         }
-        for (TrainingHook h : hooks) {
+        for (TrainingHook h : work.hooks()) {
             h.postUpdate(ds, m);
         }
         return 1;
