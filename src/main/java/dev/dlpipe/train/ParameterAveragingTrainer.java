@@ -57,6 +57,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     private boolean sealedForTests;
     private String unreachable; // why the exchange is not tried again, once executors could not reach it
     private String lastRoute;
+    private String exchangeSeen = ""; // how the last barrier epoch's states travelled, for its log line
 
     /** {@code network}: a MultiLayerNetwork or a ComputationGraph. */
     public ParameterAveragingTrainer(JavaSparkContext jsc, Model network, TrainSettings settings) {
@@ -96,6 +97,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             lastRoute = why != null ? "one job per round: " + why
                     : sealedExchange() ? "one barrier stage, exchange encrypted" : "one barrier stage";
             long t0 = System.nanoTime();
+            exchangeSeen = "";
             long fitted = why == null ? inOneStage(driver, plan, conf, work, start) : -1;
             if (fitted < 0) {
                 fitted = roundByRound(driver, plan, conf, work, epoch);
@@ -104,7 +106,7 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             // (no epoch number: compress and distillation pass offset epochs that only seed the order)
             String fused = FusedAdamStep.refusal(network);
             LOG.info("parameter averaging: {} rounds ({}; updates by {}), {} ms each, of which the slowest worker"
-                    + " fitted {} ms", plan.size(), lastRoute,
+                    + " fitted {} ms", plan.size(), lastRoute + (exchangeSeen.isEmpty() ? "" : ", " + exchangeSeen),
                     fused == null ? "the fused Adam step"
                     : "DL4J's fit: " + fused, (System.nanoTime() - t0) / plan.size() / 1_000_000,
                     fitted / plan.size() / 1_000_000);
@@ -197,8 +199,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
             workers.add(new WorkerEpoch(w, plan.stream().map(round -> round.get(worker)).toList()));
         }
         String advertised = jsc.getConf().get("spark.driver.host", "127.0.0.1");
+        // workers in the driver's JVM (local mode) hand states over directly, unless a test wants the wire sealed
         try (RoundExchange exchange = new RoundExchange(jsc.getConf().get("spark.driver.bindAddress", advertised),
-                advertised, workers.size(), sealedExchange())) {
+                advertised, workers.size(), sealedExchange(), !sealedForTests)) {
             Object done;
             try {
                 done = jsc.parallelize(workers, workers.size()).rdd().barrier()
@@ -229,6 +232,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
                         + " rounds were averaged");
             }
             exchange.last().applyTo(driver, iteration(driver) + (int) exchange.steps());
+            exchangeSeen = exchange.inJvmWorkers() == workers.size() ? "states handed over in the driver's JVM"
+                    : exchange.inJvmWorkers() == 0 ? "states over TCP"
+                    : exchange.inJvmWorkers() + " of " + workers.size() + " workers' states in the driver's JVM";
             return exchange.fittedNanos();
         } catch (java.io.IOException e) {
             throw new IllegalStateException("parameter averaging: cannot open the driver's exchange: " + e, e);

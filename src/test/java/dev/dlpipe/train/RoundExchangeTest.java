@@ -66,11 +66,11 @@ class RoundExchangeTest {
     void sealedFramesCarryTheSameMeanAsClearOnes() throws Exception {
         List<List<byte[]>> clear;
         List<List<byte[]>> sealed;
-        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, false)) {
+        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, false, false)) {
             assertEquals(2, exchange.address().split("/").length, "host:port/token, no key in the clear");
             clear = twoRounds(exchange);
         }
-        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, true)) {
+        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, true, false)) {
             assertEquals(3, exchange.address().split("/").length, "host:port/token/key");
             sealed = twoRounds(exchange);
             assertEquals(2, exchange.averaged());
@@ -90,9 +90,33 @@ class RoundExchangeTest {
         }
     }
 
+    /** Workers in the exchange's own JVM get the same means without the socket; others still use it. */
+    @Test
+    void workersInTheSameJvmHandStatesOverDirectly() throws Exception {
+        List<List<byte[]>> overTcp;
+        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, false, false)) {
+            overTcp = twoRounds(exchange);
+            assertEquals(0, exchange.inJvmWorkers());
+        }
+        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, false, true)) {
+            List<List<byte[]>> inJvm = twoRounds(exchange);
+            assertEquals(2, exchange.inJvmWorkers());
+            assertEquals(2, exchange.averaged());
+            for (int worker = 0; worker < 2; worker++) {
+                for (int round = 0; round < 2; round++) {
+                    assertArrayEquals(overTcp.get(worker).get(round), inJvm.get(worker).get(round));
+                }
+            }
+            String address = exchange.address();
+            exchange.close();
+            // once closed, a worker of this JVM is no longer handed to it: it tries the (closed) socket
+            assertThrows(IOException.class, () -> new RoundExchange.Connection(address, 0).send(0, new byte[0]));
+        }
+    }
+
     @Test
     void aWorkerWithoutTheKeyIsDroppedAndLearnsNothing() throws Exception {
-        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, true)) {
+        try (RoundExchange exchange = new RoundExchange("127.0.0.1", "127.0.0.1", 2, true, false)) {
             String[] parts = exchange.address().split("/");
             String otherKey = java.util.Base64.getUrlEncoder().encodeToString(
                     RoundExchange.Seal.newKey().getEncoded());
