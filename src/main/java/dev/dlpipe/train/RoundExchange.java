@@ -97,6 +97,12 @@ final class RoundExchange implements AutoCloseable {
         }
     }
 
+    /** Whether a worker in this JVM given {@code address} would hand its states over without the socket. */
+    static boolean inThisJvm(String address) {
+        String[] parts = address.split("/");
+        return parts.length > 1 && IN_THIS_JVM.containsKey(parts[1]);
+    }
+
     /** How many workers reached this exchange inside its JVM, without the socket. */
     synchronized int inJvmWorkers() {
         return inJvmWorkers;
