@@ -268,8 +268,9 @@ public final class ParameterAveragingTrainer implements DistributedTrainer {
     }
 
     /**
-     * The loader that reads minibatches on the executors and the hooks around each update. (What Spark ships goes
-     * through Kryo, which cannot write records on Java 17: these are classes, then.)
+     * The loader that reads minibatches on the executors, the hooks around each update and the epoch's check of
+     * each update's loss. (What Spark ships goes through Kryo, which cannot write records on Java 17: these are
+     * classes, then.)
      */
     static final class Work implements Serializable {
         private final DataSetLoader loader;
