@@ -23,15 +23,15 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
  * One minibatch update of a MultiLayerNetwork trained by {@link OnePassAdam}, giving the parameters and Adam state
- * DL4J's {@code fit} gives, bit for bit, in about two thirds of the time (docs/benchmarks.md, issue 13). What it
+ * DL4J's {@code fit} gives, bit for bit, in 0.6-0.8 of its time (docs/benchmarks.md, issue 13). What it
  * leaves out is what {@code fit} spends beside the gradient:
  * <ul>
  *   <li>the score. {@code fit} computes the loss of every minibatch for its listeners: the output layer once more
  *   and the L2 term's norm of every weight array (libnd4j reduces 269 k floats in 0.25 ms, about 1 ns each), about
  *   0.7 ms of a 3 ms quickstart step. The divergence check needs only whether the loss is finite, and for a softmax
  *   output with cross-entropy it is exactly when the output layer's bias gradient (the sum over rows of
- *   probabilities minus labels) is: DL4J clips the probabilities before the logarithm, so only a NaN or infinite
- *   output or label makes either non-finite.</li>
+ *   probabilities minus labels) is: DL4J clips the probabilities before the logarithm, so only NaN or infinite
+ *   activations or labels make either non-finite.</li>
  *   <li>four passes over every parameter. DL4J divides the gradient by the minibatch size, adds the L2 term, runs
  *   the updater and subtracts, each a separate op over the whole 1 MB gradient; here one Java loop over L1-sized
  *   chunks does all four ({@link OnePassAdam.Updater#updateParameters}).</li>
